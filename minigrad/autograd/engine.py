@@ -1,0 +1,301 @@
+"""The backward pass: walk the graph from the outputs and apply the chain rule.
+
+    1. Collect every node reachable from the outputs through `next_functions`, counting
+       for each node how many edges point at it (its dependencies).
+    2. Order them: a node may run only when every node that sends it a gradient has run.
+       Among the nodes that are ready, the most recently created runs first (PyTorch's
+       order), which makes the order deterministic.
+    3. Run them in that order. Each node receives the sum of the gradients sent to it
+       (that sum is the multivariable chain rule: a tensor used twice gets two
+       contributions), calls its Function's backward, and sends one gradient along each
+       of its edges. `AccumulateGrad` nodes add what they receive to the leaf's `.grad`.
+
+The walk is a loop, not a recursion, so a chain of a million operations is no problem.
+"""
+
+from __future__ import annotations
+
+import heapq
+
+import numpy as np
+
+from minigrad.autograd import grad_mode
+from minigrad.autograd.function import AccumulateGrad, gradient_edge, reduce_to_shape
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """Accumulate into leaves' `.grad` the gradient of `tensors` (see Tensor.backward)."""
+    tensors, grads = _roots(tensors, grad_tensors)
+    if retain_graph is None:
+        retain_graph = create_graph
+    targets = None
+    if inputs is not None:
+        inputs = _as_tuple(inputs)
+        if not inputs:
+            raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+        targets = {}
+        for i, t in enumerate(inputs):
+            if not t.requires_grad:
+                raise RuntimeError(f"input {i} passed to backward() does not require grad.")
+            targets[gradient_edge(t)] = t
+    _run(tensors, grads, retain_graph, create_graph, targets, capture=False)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         allow_unused=False):
+    """Return the gradients of `outputs` with respect to `inputs`, as a tuple.
+
+    Unlike backward(), nothing is written into `.grad`: the gradients are returned. With
+    create_graph=True they are themselves recorded, so they can be differentiated again.
+    """
+    outputs, grads = _roots(outputs, grad_outputs)
+    single = not isinstance(inputs, (tuple, list))
+    inputs = _as_tuple(inputs)
+    if retain_graph is None:
+        retain_graph = create_graph
+    targets = {}
+    for i, t in enumerate(inputs):
+        if not t.requires_grad:
+            raise RuntimeError(
+                f"One of the differentiated Tensors (index {i}) does not require grad"
+            )
+        targets[gradient_edge(t)] = i
+    found = _run(outputs, grads, retain_graph, create_graph, targets, capture=True)
+    result = []
+    for i in range(len(inputs)):
+        if i not in found:
+            if not allow_unused:
+                raise RuntimeError(
+                    f"One of the differentiated Tensors (index {i}) appears to not have been "
+                    "used in the graph. Set allow_unused=True if this is the desired behavior."
+                )
+            result.append(None)
+        else:
+            result.append(found[i])
+    return tuple(result) if not single else (result[0],)
+
+
+def _as_tuple(x) -> tuple:
+    from minigrad.tensor import Tensor
+
+    return (x,) if isinstance(x, Tensor) else tuple(x)
+
+
+def _roots(tensors, grads):
+    """Check the outputs and their starting gradients, creating 1 for one-element outputs."""
+    from minigrad.tensor import Tensor, ones_like
+
+    tensors = _as_tuple(tensors)
+    if grads is None:
+        grads = (None,) * len(tensors)
+    else:
+        grads = (grads,) if isinstance(grads, Tensor) or not isinstance(grads, (tuple, list)) \
+            else tuple(grads)
+        if len(grads) != len(tensors):
+            raise RuntimeError(
+                f"grad_tensors has {len(grads)} elements but there are {len(tensors)} tensors"
+            )
+    checked = []
+    for i, (t, g) in enumerate(zip(tensors, grads)):
+        if not t.requires_grad:
+            raise RuntimeError(
+                f"element {i} of tensors does not require grad and does not have a grad_fn. "
+                "Hint: the graph starts at tensors created with requires_grad=True; this one "
+                "was computed from none (or under no_grad, or after detach())."
+            )
+        if g is None:
+            if t.numel() != 1:
+                raise RuntimeError(
+                    "grad can be implicitly created only for scalar outputs. "
+                    f"This output has shape {tuple(t.shape)}: call .sum().backward() (or "
+                    ".mean()) to reduce it first, or pass backward(gradient=...) with a tensor "
+                    f"of shape {tuple(t.shape)}."
+                )
+            g = ones_like(t)
+        else:
+            if not isinstance(g, Tensor):
+                from minigrad.tensor import tensor as make
+
+                g = make(g, dtype=t.dtype)
+            if g.shape != t.shape:
+                raise RuntimeError(
+                    f"Mismatch in shape: grad_output[{i}] has a shape of {list(g.shape)} and "
+                    f"output[{i}] has a shape of {list(t.shape)}."
+                )
+        checked.append(g)
+    return tensors, tuple(checked)
+
+
+def topological_order(roots) -> list:
+    """Nodes reachable from `roots` (a list of nodes), each after all nodes that feed it."""
+    dependencies = {}
+    stack = [node for node in roots if node is not None]
+    for node in stack:
+        dependencies.setdefault(node, 0)
+    seen = dict.fromkeys(stack)
+    while stack:
+        node = stack.pop()
+        for child, _ in node.next_functions:
+            if child is None:
+                continue
+            dependencies[child] = dependencies.get(child, 0) + 1
+            if child not in seen:
+                seen[child] = None
+                stack.append(child)
+    ready = [(-n._sequence_nr, n) for n in dependencies if dependencies[n] == 0]
+    heapq.heapify(ready)
+    order = []
+    while ready:
+        _, node = heapq.heappop(ready)
+        order.append(node)
+        for child, _ in node.next_functions:
+            if child is None:
+                continue
+            dependencies[child] -= 1
+            if dependencies[child] == 0:
+                heapq.heappush(ready, (-child._sequence_nr, child))
+    return order
+
+
+def _run(roots, root_grads, retain_graph, create_graph, targets, capture):
+    """Run the backward pass; return the captured gradients when `capture` (autograd.grad)."""
+    edges = [gradient_edge(t) for t in roots]
+    order = topological_order([node for node, _ in edges])
+    if targets is not None:
+        order = _prune(order, targets)
+
+    buffers = {}  # node -> list of summed gradients, one per output of the node
+    for (node, nr), g in zip(edges, root_grads):
+        _add_to_buffer(buffers, node, nr, g)
+
+    captured = {}
+    prev = grad_mode._enabled
+    grad_mode._enabled = create_graph
+    try:
+        for node in order:
+            grads = buffers.pop(node, None)
+            if grads is None:
+                continue
+            grads = _run_pre_hooks(node, grads)
+            if targets is not None:
+                for nr, g in enumerate(grads):
+                    key = (node, nr)
+                    if key in targets and g is not None:
+                        if capture:
+                            captured[targets[key]] = g
+                        elif not isinstance(node, AccumulateGrad):
+                            _accumulate(targets[key], g, create_graph)
+            if isinstance(node, AccumulateGrad):
+                if not capture and (targets is None or (node, 0) in targets):
+                    _accumulate(node.variable, grads[0], create_graph)
+                continue
+            grad_inputs = _call_backward(node, grads)
+            for hook in node._hooks:
+                hook(grad_inputs, grads)
+            if not retain_graph:
+                node._release()
+            for index, ((child, nr), g) in enumerate(zip(node.next_functions, grad_inputs)):
+                if child is None or g is None:
+                    continue
+                _add_to_buffer(buffers, child, nr, _fit_gradient(node, index, g))
+    finally:
+        grad_mode._enabled = prev
+    return captured
+
+
+def _prune(order, targets):
+    """Keep only the nodes from which some target can be reached (targets included)."""
+    target_nodes = {node for node, _ in targets}
+    useful = set()
+    for node in reversed(order):
+        if node in target_nodes or any(c in useful for c, _ in node.next_functions):
+            useful.add(node)
+    return [node for node in order if node in useful]
+
+
+def _add_to_buffer(buffers, node, nr, grad) -> None:
+    slots = buffers.get(node)
+    if slots is None:
+        slots = buffers[node] = [None] * max(1, len(node._output_meta))
+    slots[nr] = grad if slots[nr] is None else slots[nr] + grad
+
+
+def _run_pre_hooks(node, grads):
+    """Hooks registered on a non-leaf tensor see (and may replace) its gradient."""
+    if not node._pre_hooks:
+        return grads
+    grads = list(grads)
+    for nr, hooks in node._pre_hooks.items():
+        for hook in hooks:
+            if grads[nr] is not None:
+                result = hook(grads[nr])
+                if result is not None:
+                    grads[nr] = result
+    return grads
+
+
+def _call_backward(node, grads) -> tuple:
+    """Call the node's backward and check that it returned one gradient per forward input."""
+    # An output that received no gradient contributes zero, as in PyTorch. (`is None`, not
+    # `None in grads`: `in` would compare tensors with ==, which is elementwise.)
+    if any(g is None for g in grads):
+        grads = [g if g is not None else _zeros(shape, dtype)
+                 for g, (shape, dtype) in zip(grads, node._output_meta)]
+    result = node.apply(*grads)
+    if type(result) is not tuple:
+        result = (result,)
+    tensor_args = node._tensor_args
+    if len(result) != len(tensor_args):
+        raise RuntimeError(
+            f"function {node.name()} returned an incorrect number of gradients "
+            f"(expected {len(tensor_args)}, got {len(result)}): backward must return one value "
+            "per argument of forward, None for the ones that need no gradient."
+        )
+    if False in tensor_args:  # keep the gradients of tensor arguments only
+        result = tuple([g for g, is_tensor in zip(result, tensor_args) if is_tensor])
+    return result
+
+
+def _zeros(shape, dtype):
+    from minigrad.tensor import Tensor
+
+    return Tensor._wrap(np.zeros(shape, dtype=dtype))
+
+
+def _fit_gradient(node, index, grad):
+    """Check a gradient against its input's shape and undo broadcasting where needed."""
+    from minigrad.tensor import Tensor, tensor
+
+    shape, dtype = node._input_meta[index]
+    if not isinstance(grad, Tensor):
+        grad = tensor(grad, dtype=dtype)
+    if grad.array.shape != shape:
+        try:
+            grad = reduce_to_shape(grad, shape)
+        except ValueError:
+            raise RuntimeError(
+                f"Function {node.name()} returned an invalid gradient at index {index} - got "
+                f"{list(grad.shape)} but expected shape compatible with {list(shape)}"
+            ) from None
+    if grad.array.dtype != dtype:
+        grad = grad.to(dtype)
+    return grad
+
+
+def _accumulate(variable, grad, create_graph) -> None:
+    """leaf.grad += grad, running the leaf's hooks first (they may replace the gradient)."""
+    for hook in variable._hooks:
+        result = hook(grad)
+        if result is not None:
+            grad = result
+    if variable.grad_fn is not None:  # a non-leaf that retains its grad
+        variable._grad = grad if create_graph else grad.detach()
+        return
+    if grad.dtype != variable.dtype:
+        grad = grad.to(variable.dtype)
+    if variable._grad is None:
+        variable._grad = grad if create_graph else grad.detach().clone()
+    elif create_graph:
+        variable._grad = variable._grad + grad
+    else:
+        variable._grad.array += grad.array

@@ -1,0 +1,408 @@
+"""Functions and graph nodes: how an operation records itself for backward.
+
+Every differentiable operation in minigrad, the built-in `Mul` as much as a learner's own
+`MyRelu`, is a subclass of `Function` with two static methods:
+
+    forward(ctx, *inputs)      -> output(s), computed without recording
+    backward(ctx, *grad_outs)  -> one gradient per forward input (None where there is none)
+
+`Fn.apply(*inputs)` runs `forward` and, when an input requires grad and recording is on,
+creates a graph node of class `FnBackward` and attaches it to the output as its `grad_fn`.
+The node *is* the `ctx` that forward and backward receive (as in PyTorch): whatever forward
+saves on it is what backward reads.
+
+A node knows where gradients go next: `next_functions` holds one `(node, output_nr)` pair per
+tensor input. A leaf that requires grad is represented by an `AccumulateGrad` node, which
+adds the incoming gradient to the leaf's `.grad`; an input that needs no gradient is
+`(None, 0)`. Following `next_functions` from an output's `grad_fn` walks the whole graph.
+"""
+
+from __future__ import annotations
+
+import weakref
+from itertools import count
+
+import numpy as np
+
+from minigrad.autograd import grad_mode
+
+#: The Tensor class. minigrad.tensor sets it when it defines the class: the two modules
+#: need each other, and this way neither has to import the other inside every call.
+Tensor = None
+
+_sequence = count()
+
+FREED_GRAPH_ERROR = (
+    "Trying to backward through the graph a second time (or directly access saved tensors "
+    "after they have already been freed). Saved intermediate values of the graph are freed "
+    "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+    "backward through the graph a second time or if you need to access saved tensors after "
+    "calling backward."
+)
+
+
+class Node:
+    """A node of the backward graph: the `grad_fn` of a tensor, and the `ctx` of its Function.
+
+    Attributes a learner meets:
+      next_functions    ((node, output_nr), ...): where this node sends its gradients
+      needs_input_grad  one bool per forward argument: skip work for the ones that are False
+      saved_tensors     what forward saved with `save_for_backward`
+    """
+
+    # A node is created for every recorded operation, so it is kept small: the attributes
+    # every node has are slots; rarely used ones default on the class and are replaced (never
+    # mutated) on the few nodes that need them. Forward may store anything else on ctx.
+    __slots__ = (
+        "next_functions",    # ((node, output_nr), ...): where gradients go next
+        "needs_input_grad",  # one bool per forward argument
+        "_saved",            # (tensor or _SavedOutput, ...) from save_for_backward
+        "_saved_versions",   # the version of each saved tensor when it was saved
+        "_input_meta",       # ((shape, dtype), ...) of each tensor input
+        "_output_meta",      # ((shape, dtype), ...) of each output
+        "_output_refs",      # weak references to the outputs, for drawing tools
+        "_tensor_args",      # which forward arguments were tensors
+        "_sequence_nr",      # creation order: later nodes run first in backward
+        "__dict__",
+        "__weakref__",
+    )
+    _freed = False
+    _non_differentiable: tuple = ()
+    _pre_hooks: dict | None = None  # output_nr -> hooks registered on that output tensor
+    _hooks: tuple = ()
+    _constant_refs: dict | None = None  # input index -> weakref, inputs needing no grad
+
+    def __init__(self) -> None:
+        # Function.apply fills in the other slots when it records the node.
+        self._sequence_nr = next(_sequence)
+        self._saved = None
+
+    def name(self) -> str:
+        """The node's class name, e.g. 'MulBackward0' or 'MyReluBackward'."""
+        return type(self).__name__
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} object>"
+
+    # -- saving tensors for backward -------------------------------------------------------
+
+    def save_for_backward(self, *tensors) -> None:
+        """Keep tensors for backward. Their version is recorded now and checked later.
+
+        Call it from `forward` only. Saving is what makes a graph cost memory: the saved
+        tensors stay alive until backward has used them (or the graph is dropped).
+        """
+        self._saved = tensors
+        self._saved_versions = tuple([None if t is None else t._version_box[0] for t in tensors])
+
+    @property
+    def saved_tensors(self) -> tuple:
+        """The tensors saved in forward, checked against in-place changes since then."""
+        if self._freed:
+            raise RuntimeError(FREED_GRAPH_ERROR)
+        if self._saved is None:
+            return ()
+        result = []
+        for saved, version in zip(self._saved, self._saved_versions):
+            tensor = saved.unpack(self) if type(saved) is _SavedOutput else saved
+            if tensor is not None and tensor._version_box[0] != version:
+                raise RuntimeError(
+                    "one of the variables needed for gradient computation has been modified "
+                    f"by an inplace operation: [{tensor._type_name()} {list(tensor.shape)}], "
+                    f"which is used by {self.name()}, is at version {tensor._version}; "
+                    f"expected version {version} instead. Hint: replace the in-place operation "
+                    "(e.g. `x += 1`, `x.mul_(2)`, `x[0] = 0`) with an out-of-place one "
+                    "(`x = x + 1`), or clone the tensor before changing it."
+                )
+            result.append(tensor)
+        return tuple(result)
+
+    def _unpack(self, saved):
+        # A saved output is kept as its array, not as the tensor object: the tensor points
+        # to this node through grad_fn, and the node pointing back would make a reference
+        # cycle that keeps every graph alive until the garbage collector runs.
+        if isinstance(saved, _SavedOutput):
+            return saved.unpack(self)
+        return saved
+
+    def peek_saved(self) -> tuple:
+        """The saved tensors without version checks, () once freed (for drawing tools)."""
+        if self._freed or self._saved is None:
+            return ()
+        return tuple(self._unpack(s) for s in self._saved)
+
+    def _release(self) -> None:
+        """Free what forward saved: called after backward unless retain_graph=True."""
+        if self._saved is not None:
+            self._saved = None
+            self._freed = True
+
+    def mark_non_differentiable(self, *tensors) -> None:
+        """Declare outputs that have no gradient (e.g. indices); they get requires_grad=False."""
+        self._non_differentiable = tensors
+
+    # -- hooks -----------------------------------------------------------------------------
+
+    def register_hook(self, fn):
+        """Call fn(grad_inputs, grad_outputs) after this node's backward has run."""
+        self._hooks = (*self._hooks, fn)
+        return fn
+
+    def _output_hooks(self, output_nr: int) -> list:
+        """The list of hooks for one output tensor, created on first use."""
+        if self._pre_hooks is None:
+            self._pre_hooks = {}
+        return self._pre_hooks.setdefault(output_nr, [])
+
+    # -- running backward ------------------------------------------------------------------
+
+    def apply(self, *grad_outputs):
+        """Run the Function's backward with this node as ctx."""
+        return self._forward_cls.backward(self, *grad_outputs)
+
+
+class _SavedOutput:
+    """Stands in for a saved output tensor (see Node._unpack)."""
+
+    __slots__ = ("index", "array", "version_box", "requires_grad")
+
+    def __init__(self, index, tensor) -> None:
+        self.index = index
+        self.array = tensor.array
+        self.version_box = tensor._version_box
+        self.requires_grad = tensor.requires_grad
+
+    def unpack(self, node):
+        tensor = Tensor._wrap(self.array, self.requires_grad)
+        tensor._version_box = self.version_box
+        if self.requires_grad:
+            tensor.grad_fn = node
+            tensor._output_nr = self.index
+        return tensor
+
+
+class AccumulateGrad(Node):
+    """The node for a leaf tensor: adds the gradient it receives to `variable.grad`."""
+
+    def __init__(self, variable) -> None:
+        super().__init__()
+        self.variable = variable
+        self.next_functions = ()
+        self.needs_input_grad = (True,)
+        self._tensor_args = (True,)
+        self._input_meta = ((variable.array.shape, variable.array.dtype),)
+        self._output_meta = self._input_meta
+        self._output_refs = (weakref.ref(variable),)
+
+    def apply(self, grad):  # the engine accumulates; see engine._accumulate
+        raise RuntimeError("AccumulateGrad is run by the engine, not called directly")
+
+
+def accumulator_of(tensor) -> AccumulateGrad:
+    """The leaf's AccumulateGrad node, created once and shared by every graph using it.
+
+    The tensor keeps only a weak reference, so the node lives as long as some graph uses it.
+    """
+    acc = tensor._accumulator() if tensor._accumulator is not None else None
+    if acc is None:
+        acc = AccumulateGrad(tensor)
+        tensor._accumulator = weakref.ref(acc)
+    return acc
+
+
+NO_EDGE = (None, 0)  # the edge of an input that needs no gradient
+
+
+def gradient_edge(tensor) -> tuple:
+    """Where a gradient for `tensor` must go: (its grad_fn, output_nr), or its accumulator."""
+    if tensor.grad_fn is not None:
+        return (tensor.grad_fn, tensor._output_nr)
+    if tensor._requires_grad:
+        return (accumulator_of(tensor), 0)
+    return NO_EDGE
+
+
+class Function:
+    """Base class of every differentiable operation. Subclass it, never instantiate it.
+
+        class MyRelu(Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.save_for_backward(x)
+                return x.clamp(min=0)
+
+            @staticmethod
+            def backward(ctx, grad_output):
+                x, = ctx.saved_tensors
+                return grad_output * (x > 0)
+
+        y = MyRelu.apply(x)          # y.grad_fn is a MyReluBackward node
+
+    forward receives the arguments as given (tensors are not recorded while it runs) and
+    may return tensors or numpy arrays; backward receives one gradient per output and
+    returns one per forward argument, None for arguments that are not tensors or need none.
+    Gradients may have a broadcast shape: the engine sums them down to the input's shape.
+    """
+
+    #: PyTorch names its built-in nodes with an overload index ('MulBackward0') and custom
+    #: ones plainly ('MyReluBackward'). Built-in ops set node_name; subclasses get the default.
+    node_name: str | None = None
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        name = cls.__dict__.get("node_name") or f"{cls.__name__}Backward"
+        cls._node_class = type(name, (Node,), {"_forward_cls": cls, "__module__": cls.__module__})
+
+    def __init__(self, *args, **kwargs) -> None:
+        raise RuntimeError(
+            f"{type(self).__name__} is a Function: call {type(self).__name__}.apply(...) "
+            "instead of creating an instance."
+        )
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError("You must implement the forward function for a Function.")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError("You must implement the backward function for a Function.")
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        """Run forward; record a node when recording is on and some input requires grad."""
+        needs = shared(tuple([isinstance(a, Tensor) and a._requires_grad for a in args]))
+        record = grad_mode._enabled and True in needs
+        ctx = cls._node_class() if record else _UnrecordedContext(needs)
+        ctx.needs_input_grad = needs
+
+        previous_mode = grad_mode._enabled
+        grad_mode._enabled = False  # forward computes values only: nothing inside is recorded
+        try:
+            raw = cls.forward(ctx, *args, **kwargs)
+        finally:
+            grad_mode._enabled = previous_mode
+
+        if type(raw) is not tuple:
+            output = _as_output(raw)
+            if record:
+                _record(ctx, args, (output,))
+            return output
+        outputs = tuple([_as_output(r) for r in raw])
+        if record:
+            _record(ctx, args, outputs)
+        return outputs
+
+
+class _UnrecordedContext:
+    """The ctx of a call that is not recorded (no_grad, or no input requires grad).
+
+    Forward runs the same code either way; here saving is simply a no-op.
+    """
+
+    def __init__(self, needs: tuple) -> None:
+        self.needs_input_grad = needs
+
+    def save_for_backward(self, *tensors) -> None:
+        pass
+
+    def mark_non_differentiable(self, *tensors) -> None:
+        pass
+
+
+def _as_output(value):
+    """Forward may return arrays (built-in ops) or tensors (Functions built from ops)."""
+    if type(value) is np.ndarray:
+        return Tensor._wrap(value)
+    if isinstance(value, Tensor):
+        if value.grad_fn is not None or value._requires_grad:
+            value = value.detach()
+        return value
+    return Tensor._wrap(np.asarray(value))
+
+
+def _record(ctx, args, outputs) -> None:
+    """Attach ctx to the outputs as their grad_fn and remember where gradients go."""
+    edges, meta = [], []
+    for a in args:
+        if isinstance(a, Tensor):
+            edge = gradient_edge(a)
+            if edge[0] is None:  # a constant: remembered weakly, so drawings can name it
+                if ctx._constant_refs is None:
+                    ctx._constant_refs = {}
+                ctx._constant_refs[len(edges)] = weakref.ref(a)
+            edges.append(edge)
+            array = a.array
+            meta.append((array.shape, array.dtype))
+    ctx.next_functions = tuple(edges)
+    ctx._input_meta = shared(tuple(meta))
+    if len(edges) == len(args):
+        ctx._tensor_args = shared((True,) * len(args))
+    else:
+        ctx._tensor_args = shared(tuple([isinstance(a, Tensor) for a in args]))
+    if len(outputs) == 1:
+        out = outputs[0]
+        ctx._output_meta = shared(((out.array.shape, out.array.dtype),))
+        ctx._output_refs = (weakref.ref(out),)
+    else:
+        ctx._output_meta = shared(tuple([(o.array.shape, o.array.dtype) for o in outputs]))
+        ctx._output_refs = tuple([weakref.ref(o) for o in outputs])
+    non_diff = ctx._non_differentiable
+    for i, out in enumerate(outputs):
+        if out.array.dtype.kind not in "fc" or (non_diff and any(out is t for t in non_diff)):
+            continue  # integer and boolean outputs (indices, masks) have no gradient
+        out._requires_grad = True
+        out.grad_fn = ctx
+        out._output_nr = i
+    saved = ctx._saved
+    if saved is not None:
+        if any(s is o for s in saved for o in outputs):
+            ctx._saved = tuple([_saved_output_or_self(s, outputs) for s in saved])
+        ctx._saved_versions = shared(ctx._saved_versions)
+
+
+_shared: dict = {}
+
+
+def shared(value: tuple) -> tuple:
+    """One shared copy of a small immutable tuple (flags, shapes, versions).
+
+    A graph keeps several such tuples per node and most are equal to each other; sharing
+    them keeps the graph small and spares the garbage collector millions of objects.
+    """
+    found = _shared.get(value)
+    if found is None:
+        if len(_shared) > 50_000:  # a program with ever-new shapes: start over
+            _shared.clear()
+        _shared[value] = found = value
+    return found
+
+
+def _saved_output_or_self(saved, outputs):
+    for i, out in enumerate(outputs):
+        if saved is out:
+            return _SavedOutput(i, out)
+    return saved
+
+
+def reduce_to_shape(grad, shape: tuple):
+    """Undo broadcasting: sum `grad` over the axes that broadcasting added or stretched.
+
+    If `a` of shape (3,) was added to `b` of shape (2, 3), `a` was used twice, once per
+    row, so its gradient is the sum of the two rows of the output's gradient. This is the
+    only place in minigrad that knows about broadcasting; no op's backward has to.
+    Built from tensor ops, so it is recorded too when create_graph=True.
+    """
+    if grad.array.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra < 0:
+        raise ValueError(f"gradient of shape {tuple(grad.shape)} cannot reduce to {shape}")
+    stretched = tuple(
+        extra + i for i, size in enumerate(shape) if size == 1 and grad.shape[extra + i] != 1
+    )
+    if any(s != g and s != 1 for s, g in zip(shape, grad.shape[extra:])):
+        raise ValueError(f"gradient of shape {tuple(grad.shape)} cannot reduce to {shape}")
+    axes = tuple(range(extra)) + stretched
+    if axes:
+        grad = grad.sum(dim=axes, keepdim=True)
+    return grad.reshape(shape)

@@ -1,0 +1,67 @@
+"""minigrad's built-in operations, each a `Function` like the ones learners write."""
+
+from minigrad.ops.elementwise import (
+    Abs,
+    Add,
+    Clamp,
+    Clone,
+    Div,
+    Exp,
+    Fill,
+    Log,
+    Mul,
+    Neg,
+    Pow,
+    PowTensor,
+    Relu,
+    Sigmoid,
+    Sign,
+    Sqrt,
+    Sub,
+    Tanh,
+    ToDtype,
+    Where,
+    where,
+)
+from minigrad.ops.linalg import Dot, MatMul, Mm, Mv, matmul
+from minigrad.ops.reductions import (
+    LogSoftmax,
+    Max,
+    MaxDim,
+    Mean,
+    MeanDim,
+    Min,
+    MinDim,
+    Norm,
+    Softmax,
+    Sum,
+    SumDim,
+)
+from minigrad.ops.shape import (
+    Cat,
+    Expand,
+    Index,
+    IndexAddInto,
+    IndexPut,
+    Permute,
+    Select,
+    Slice,
+    Squeeze,
+    Stack,
+    Transpose,
+    Unsqueeze,
+    View,
+    cat,
+    index,
+    index_key,
+    stack,
+)
+
+__all__ = [
+    "Abs", "Add", "Cat", "Clamp", "Clone", "Div", "Dot", "Exp", "Expand", "Fill", "Index",
+    "IndexAddInto", "IndexPut", "Log", "LogSoftmax", "MatMul", "Max", "MaxDim", "Mean",
+    "MeanDim", "Min", "MinDim", "Mm", "Mul", "Mv", "Neg", "Norm", "Permute", "Pow",
+    "PowTensor", "Relu", "Select", "Sigmoid", "Sign", "Slice", "Softmax", "Sqrt", "Squeeze",
+    "Stack", "Sub", "Sum", "SumDim", "Tanh", "ToDtype", "Transpose", "Unsqueeze", "View",
+    "Where", "cat", "index", "index_key", "matmul", "stack", "where",
+]

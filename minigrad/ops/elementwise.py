@@ -1,0 +1,438 @@
+"""Elementwise operations. Each is a Function: forward on numpy arrays, backward on tensors.
+
+The backward methods are written with tensor operations, so they are recorded when
+`create_graph=True`; that is all it takes to get second derivatives. They return
+gradients of the output's (broadcast) shape; the engine sums them down to each input's
+shape (`reduce_to_shape`), so no op here needs to think about broadcasting.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from minigrad.autograd.function import Function
+
+
+def result_dtype(a, b) -> np.dtype:
+    """The dtype PyTorch gives the result of a binary op on tensors a and b.
+
+    Numpy and PyTorch disagree on mixed dtypes: numpy makes int64 + float32 a float64,
+    PyTorch keeps the float32. PyTorch's rule: a float beats an integer, which beats a bool,
+    and the result takes the winner's dtype; a 0-d tensor (a Python number becomes one)
+    only counts when it is of a higher kind than every tensor with dimensions.
+    """
+    x, y = a.array, b.array
+    if x.dtype == y.dtype:
+        return x.dtype
+    rank = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+    if (x.ndim == 0) != (y.ndim == 0):  # one operand is 0-d: it counts only if of a higher kind
+        tensor_, scalar = (x, y) if y.ndim == 0 else (y, x)
+        if rank[scalar.dtype.kind] <= rank[tensor_.dtype.kind]:
+            return tensor_.dtype
+        if tensor_.dtype.kind != "b" and scalar.dtype.kind in "fc":
+            return scalar.dtype
+    if rank[x.dtype.kind] != rank[y.dtype.kind]:
+        return x.dtype if rank[x.dtype.kind] > rank[y.dtype.kind] else y.dtype
+    return np.promote_types(x.dtype, y.dtype)
+
+
+def _operands(a, b) -> tuple:
+    """a's and b's arrays, converted to their result dtype where they differ."""
+    x, y = a.array, b.array
+    if x.dtype != y.dtype:
+        dtype = result_dtype(a, b)
+        x, y = x.astype(dtype, copy=False), y.astype(dtype, copy=False)
+    return x, y
+
+
+class Add(Function):
+    """z = a + b.   dz/da = 1, dz/db = 1: the gradient passes through unchanged."""
+
+    node_name = "AddBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        x, y = _operands(a, b)
+        return x + y
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, grad
+
+
+class Sub(Function):
+    """z = a - b.   dz/da = 1, dz/db = -1."""
+
+    node_name = "SubBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        x, y = _operands(a, b)
+        return x - y
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, (-grad if ctx.needs_input_grad[1] else None)
+
+
+class Mul(Function):
+    """z = a * b.   dz/da = b, dz/db = a: each input's gradient is scaled by the other."""
+
+    node_name = "MulBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        # Save only what backward will read: b for a's gradient, a for b's.
+        need_a, need_b = ctx.needs_input_grad
+        ctx.save_for_backward(b if need_a else None, a if need_b else None)
+        x, y = _operands(a, b)
+        return x * y
+
+    @staticmethod
+    def backward(ctx, grad):
+        b, a = ctx.saved_tensors
+        return (grad * b if b is not None else None), (grad * a if a is not None else None)
+
+
+class Div(Function):
+    """z = a / b.   dz/da = 1/b, dz/db = -a/b²."""
+
+    node_name = "DivBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
+        x, y = _operands(a, b)
+        if x.dtype.kind not in "fc":  # true division of integers gives the default float
+            x, y = x.astype(np.float32), y.astype(np.float32)
+        return x / y
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        grad_a = grad / b if ctx.needs_input_grad[0] else None
+        grad_b = -grad * a / (b * b) if ctx.needs_input_grad[1] else None
+        return grad_a, grad_b
+
+
+class Neg(Function):
+    """z = -a.   dz/da = -1."""
+
+    node_name = "NegBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        return -a.array
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -grad
+
+
+class Pow(Function):
+    """z = a ** n for a number n.   dz/da = n · a^(n-1)."""
+
+    node_name = "PowBackward0"
+
+    @staticmethod
+    def forward(ctx, a, exponent):
+        ctx.save_for_backward(a)
+        ctx.exponent = exponent
+        x = a.array
+        if x.dtype.kind in "biu" and isinstance(exponent, float):
+            x = x.astype(np.float32)  # an integer tensor to a float power is a float32 tensor
+        return x ** np.asarray(exponent, dtype=x.dtype if x.dtype.kind == "f" else None)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        n = ctx.exponent
+        if n == 0:
+            return grad * 0.0, None
+        return grad * n * a ** (n - 1), None
+
+
+class PowTensor(Function):
+    """z = a ** b for tensors.   dz/da = b · a^(b-1),  dz/db = z · ln a."""
+
+    node_name = "PowBackward1"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        x, y = _operands(a, b)
+        ctx.save_for_backward(a, b)
+        return x**y
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        grad_a = grad * b * a ** (b - 1) if ctx.needs_input_grad[0] else None
+        grad_b = None
+        if ctx.needs_input_grad[1]:
+            # ln a is -inf at a = 0; PyTorch defines the gradient there as 0.
+            log_a = where(a.array > 0, a.log(), 0.0)
+            grad_b = grad * a**b * log_a
+        return grad_a, grad_b
+
+
+class Exp(Function):
+    """z = exp(a).   dz/da = exp(a) = z, so backward reuses the output."""
+
+    node_name = "ExpBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        out = _wrap(np.exp(a.array))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * out
+
+
+class Log(Function):
+    """z = ln(a).   dz/da = 1/a."""
+
+    node_name = "LogBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log(a.array)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad / a
+
+
+class Sqrt(Function):
+    """z = √a.   dz/da = 1 / (2√a) = 1 / (2z)."""
+
+    node_name = "SqrtBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        with np.errstate(invalid="ignore"):
+            out = _wrap(np.sqrt(a.array))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad / (2 * out)
+
+
+class Abs(Function):
+    """z = |a|.   dz/da = sign(a), taken as 0 at a = 0 (a kink: no true derivative there)."""
+
+    node_name = "AbsBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.abs(a.array)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad * a.sign()
+
+
+class Sign(Function):
+    """z = sign(a) ∈ {-1, 0, 1}.   Flat everywhere it is defined: the gradient is 0."""
+
+    node_name = "SignBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        return np.sign(a.array)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * 0.0
+
+
+class Relu(Function):
+    """z = max(a, 0).   dz/da = 1 where a > 0, else 0 (also at the kink a = 0)."""
+
+    node_name = "ReluBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        out = _wrap(np.maximum(a.array, 0))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * (out > 0)
+
+
+class Tanh(Function):
+    """z = tanh(a).   dz/da = 1 - z²."""
+
+    node_name = "TanhBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        out = _wrap(np.tanh(a.array))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * (1 - out * out)
+
+
+class Sigmoid(Function):
+    """z = 1 / (1 + e^-a).   dz/da = z (1 - z)."""
+
+    node_name = "SigmoidBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        x = a.array
+        # Two formulas, each safe on its side of 0: e^-x overflows for very negative x.
+        e = np.exp(-np.abs(x))
+        out = _wrap(np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * out * (1 - out)
+
+
+class Clamp(Function):
+    """z = min(max(a, low), high).   dz/da = 1 inside [low, high] (edges included), else 0."""
+
+    node_name = "ClampBackward1"
+
+    @staticmethod
+    def forward(ctx, a, low, high):
+        ctx.save_for_backward(a)
+        ctx.low, ctx.high = low, high
+        return np.clip(a.array, low, high)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        inside = np.ones(a.shape, dtype=bool)
+        if ctx.low is not None:
+            inside &= a.array >= ctx.low
+        if ctx.high is not None:
+            inside &= a.array <= ctx.high
+        return grad * _wrap(inside), None, None
+
+
+class Where(Function):
+    """z = a where cond else b.   The gradient goes to a where cond holds, to b elsewhere."""
+
+    node_name = "WhereBackward0"
+
+    @staticmethod
+    def forward(ctx, cond, a, b):
+        ctx.save_for_backward(cond)
+        x, y = _operands(a, b)
+        return np.where(cond.array, x, y)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (cond,) = ctx.saved_tensors
+        zero = _wrap(np.zeros((), dtype=grad.dtype))
+        grad_a = Where.apply(cond, grad, zero) if ctx.needs_input_grad[1] else None
+        grad_b = Where.apply(cond, zero, grad) if ctx.needs_input_grad[2] else None
+        return None, grad_a, grad_b
+
+
+class Clone(Function):
+    """z = a copy of a.   dz/da = 1."""
+
+    node_name = "CloneBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        return a.array.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+class ToDtype(Function):
+    """z = a converted to another dtype; the gradient is converted back."""
+
+    node_name = "ToCopyBackward0"
+
+    @staticmethod
+    def forward(ctx, a, dtype):
+        ctx.input_dtype = a.dtype
+        return a.array.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.to(ctx.input_dtype), None
+
+
+class Fill(Function):
+    """z = a tensor of a's shape filled with one value: nothing flows back to a."""
+
+    node_name = "FillBackward0"
+
+    @staticmethod
+    def forward(ctx, a, value):
+        return np.full(a.shape, value, dtype=a.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * 0.0, None
+
+
+def where(condition, a, b):
+    """Elementwise choice: a where condition is true, b elsewhere (torch.where)."""
+    from minigrad.tensor import Tensor, _scalar_like
+
+    if not isinstance(condition, Tensor):
+        condition = _wrap(np.asarray(condition))
+    if not isinstance(a, Tensor):
+        a = _scalar_like(a, b) if isinstance(b, Tensor) else _wrap(np.asarray(a, np.float32))
+    if not isinstance(b, Tensor):
+        b = _scalar_like(b, a)
+    try:
+        return Where.apply(condition, a, b)
+    except ValueError:
+        shapes = (("condition", condition.shape), ("input", a.shape), ("other", b.shape))
+        raise RuntimeError(_broadcast_error("where", shapes)) from None
+
+
+def _broadcast_error(op: str, named_shapes: tuple) -> str:
+    """PyTorch's message for shapes that do not broadcast, naming every shape involved."""
+    ndim = max(len(shape) for _, shape in named_shapes)
+    for i in range(1, ndim + 1):
+        stretched = [(name, shape[-i]) for name, shape in named_shapes
+                     if i <= len(shape) and shape[-i] != 1]
+        for name, size in stretched[1:]:
+            first_name, first_size = stretched[0]
+            if size != first_size:
+                listed = ", ".join(f"{name} {list(shape)}" for name, shape in named_shapes)
+                return (
+                    f"The size of tensor {first_name} ({first_size}) must match the size of "
+                    f"tensor {name} ({size}) at non-singleton dimension {ndim - i}. ({op} of "
+                    f"{listed}; shapes broadcast when, from the right, each pair of sizes is "
+                    "equal or one of them is 1.)"
+                )
+    return f"{op}: shapes {[list(shape) for _, shape in named_shapes]} do not broadcast"
+
+
+def _wrap(array):
+    from minigrad.tensor import Tensor
+
+    return Tensor._wrap(np.asarray(array))

@@ -1,0 +1,869 @@
+"""Tensor: a numpy array that remembers how it was computed.
+
+A tensor holds its values in `.array` (a numpy array). When it is the result of an
+operation on tensors that require grad, it also holds `grad_fn`, the node of the backward
+graph that knows how to send gradients back to the operation's inputs. Leaves, tensors
+made directly by the user, have no grad_fn; those that require grad collect their gradient
+in `.grad` when `backward()` runs.
+
+Every operator below (`+`, `*`, `@`, `.sum()`, ...) calls the `apply` of a Function from
+`minigrad.ops`; none of them computes anything itself. Read `minigrad/ops/` for the math.
+"""
+
+from __future__ import annotations
+
+import warnings
+import weakref
+from collections import namedtuple
+
+import numpy as np
+
+from minigrad import dtypes
+from minigrad._formatting import format_tensor
+from minigrad.autograd import grad_mode
+
+ReturnValues = namedtuple("ReturnValues", ["values", "indices"])
+
+
+class Size(tuple):
+    """A tensor's shape: a tuple that prints as PyTorch's torch.Size does."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"minigrad.Size({list(self)})"
+
+    def numel(self) -> int:
+        return int(np.prod(self, dtype=np.int64))
+
+
+class RemovableHandle:
+    """Returned by register_hook: call remove() to unregister the hook."""
+
+    def __init__(self, hooks: list, hook) -> None:
+        self._hooks = hooks
+        self._hook = hook
+
+    def remove(self) -> None:
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+
+class Tensor:
+    """An n-dimensional array with autograd. Create tensors with `minigrad.tensor(...)`."""
+
+    __slots__ = (
+        "array",          # the values, a numpy array
+        "_requires_grad",
+        "grad_fn",        # the node that made this tensor (None for leaves)
+        "_grad",
+        "_output_nr",     # which output of grad_fn this tensor is
+        "_version_box",   # [n]: how many in-place changes; shared with detach()ed aliases
+        "_accumulator",   # weak reference to the leaf's AccumulateGrad node
+        "_hooks",
+        "_retains_grad",
+        "__weakref__",
+    )
+
+    def __init__(self, data, requires_grad: bool = False, dtype=None) -> None:
+        array = np.array(data, dtype=dtypes.to_dtype(dtype) or dtypes.float32)
+        _init(self, array)
+        self.requires_grad = requires_grad
+
+    @classmethod
+    def _wrap(cls, array: np.ndarray, requires_grad: bool = False) -> Tensor:
+        """Wrap an array without copying or checking (used by the ops)."""
+        t = object.__new__(cls)
+        _init(t, array)
+        t._requires_grad = requires_grad
+        return t
+
+    # -- autograd attributes -------------------------------------------------------------
+
+    @property
+    def requires_grad(self) -> bool:
+        """Whether operations on this tensor are recorded so that gradients can flow to it."""
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        value = bool(value)
+        if self.grad_fn is not None and not value:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use "
+                "a computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach()."
+            )
+        if value and self.array.dtype.kind not in "fc":
+            raise RuntimeError(
+                "Only Tensors of floating point and complex dtype can require gradients "
+                f"(this one is {self._dtype_name()}). Convert it first: x.float()."
+            )
+        self._requires_grad = value
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set requires_grad in place and return self (leaves only)."""
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors not made by a recorded operation (they have no grad_fn)."""
+        return self.grad_fn is None
+
+    @property
+    def grad(self) -> Tensor | None:
+        """The gradient accumulated by backward(): a tensor of this shape, or None before."""
+        if self.grad_fn is not None and not self._retains_grad:
+            warnings.warn(
+                "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. "
+                "Its .grad attribute won't be populated during autograd.backward(). If you "
+                "indeed want the .grad field to be populated for a non-leaf Tensor, use "
+                ".retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor by "
+                "mistake, make sure you access the leaf Tensor instead.",
+                UserWarning,
+                stacklevel=2,
+            )
+        return self._grad
+
+    @grad.setter
+    def grad(self, value) -> None:
+        if value is not None and tuple(value.shape) != tuple(self.shape):
+            raise RuntimeError(
+                f"assigned grad has data of a different size: expected {list(self.shape)}, "
+                f"got {list(value.shape)}"
+            )
+        self._grad = value
+
+    @property
+    def _version(self) -> int:
+        """How many times this tensor's values were changed in place."""
+        return self._version_box[0]
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Compute the gradient of this tensor with respect to the graph's leaves.
+
+        The gradients are *added* to each leaf's `.grad` (zero them between steps).
+        `gradient` is required when this tensor has more than one element: backward
+        computes the vector-Jacobian product gradientᵀ·J. The graph's saved values are
+        freed afterwards unless retain_graph=True.
+        """
+        from minigrad.autograd.engine import backward
+
+        backward(self, gradient, retain_graph, create_graph, inputs)
+
+    def detach(self) -> Tensor:
+        """A tensor with the same values (shared memory) and no history: a cut in the graph."""
+        t = Tensor._wrap(self.array)
+        t._version_box = self._version_box
+        return t
+
+    def detach_(self) -> Tensor:
+        """Cut this tensor from its history in place: it becomes a leaf without grad."""
+        self.grad_fn = None
+        self._requires_grad = False
+        return self
+
+    def retain_grad(self) -> None:
+        """Ask backward to fill `.grad` of this non-leaf tensor too."""
+        if self.grad_fn is None:
+            if not self.requires_grad:
+                raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+            return
+        if self._retains_grad:
+            return
+        self._retains_grad = True
+        ref = weakref.ref(self)
+
+        def store(grad):
+            tensor = ref()
+            if tensor is not None:
+                keep = grad if grad_mode._enabled else grad.detach().clone()
+                tensor._grad = keep if tensor._grad is None else tensor._grad + keep
+
+        self.grad_fn._output_hooks(self._output_nr).append(store)
+
+    def register_hook(self, hook) -> RemovableHandle:
+        """Call hook(grad) when this tensor's gradient is computed; a tensor it returns
+        replaces the gradient."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is None:
+            if not isinstance(self._hooks, list):
+                self._hooks = []
+            hooks = self._hooks
+        else:
+            hooks = self.grad_fn._output_hooks(self._output_nr)
+        hooks.append(hook)
+        return RemovableHandle(hooks, hook)
+
+    # -- plain attributes ------------------------------------------------------------------
+
+    @property
+    def shape(self) -> Size:
+        return Size(self.array.shape)
+
+    def size(self, dim: int | None = None):
+        return self.shape if dim is None else self.array.shape[dim]
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.array.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self.array.ndim
+
+    def dim(self) -> int:
+        return self.array.ndim
+
+    def numel(self) -> int:
+        return self.array.size
+
+    def item(self):
+        """The value of a one-element tensor as a Python number."""
+        if self.array.size != 1:
+            raise RuntimeError(
+                f"a Tensor with {self.array.size} elements cannot be converted to Scalar"
+            )
+        return self.array.item()
+
+    def tolist(self):
+        return self.array.tolist()
+
+    def numpy(self) -> np.ndarray:
+        """The values as a numpy array sharing memory (refused while gradients are tracked)."""
+        if self.requires_grad:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
+                "instead."
+            )
+        return self.array
+
+    def __array__(self, dtype=None, copy=None):
+        array = self.numpy()
+        return array if dtype is None else array.astype(dtype)
+
+    @property
+    def data(self) -> Tensor:
+        """The values as a tensor without history (shares memory; prefer detach())."""
+        return Tensor._wrap(self.array)
+
+    @data.setter
+    def data(self, value: Tensor) -> None:
+        self.array = value.array if isinstance(value, Tensor) else np.asarray(value)
+
+    def to(self, dtype) -> Tensor:
+        """A copy converted to `dtype` (gradients flow back converted to this dtype)."""
+        dtype = dtypes.to_dtype(dtype)
+        if dtype == self.dtype:
+            return self
+        return ops.ToDtype.apply(self, dtype)
+
+    def float(self) -> Tensor:
+        return self.to(dtypes.float32)
+
+    def double(self) -> Tensor:
+        return self.to(dtypes.float64)
+
+    def long(self) -> Tensor:
+        return self.to(dtypes.int64)
+
+    def int(self) -> Tensor:
+        return self.to(dtypes.int32)
+
+    def bool(self) -> Tensor:
+        return self.to(dtypes.bool_)
+
+    def clone(self) -> Tensor:
+        return ops.Clone.apply(self)
+
+    # -- printing --------------------------------------------------------------------------
+
+    def _dtype_name(self) -> str:
+        return "minigrad." + dtypes.NAMES.get(self.dtype, str(self.dtype))
+
+    def _type_name(self) -> str:
+        return {"f": "FloatTensor", "i": "LongTensor", "b": "BoolTensor"}.get(
+            self.dtype.kind, "Tensor"
+        )
+
+    def __repr__(self) -> str:
+        suffixes = []
+        if self.dtype not in (dtypes.float32, dtypes.int64, dtypes.bool_):
+            suffixes.append(f"dtype={self._dtype_name()}")
+        if self.grad_fn is not None:
+            suffixes.append(f"grad_fn=<{self.grad_fn.name()}>")
+        elif self.requires_grad:
+            suffixes.append("requires_grad=True")
+        return format_tensor(self.array, suffixes)
+
+    def __format__(self, spec: str) -> str:
+        if self.array.ndim == 0 and spec:
+            return format(self.item(), spec)
+        return format(repr(self), spec)
+
+    # -- Python protocol -------------------------------------------------------------------
+
+    __hash__ = object.__hash__
+    # `numpy_array * tensor` must call Tensor.__rmul__ (and record the op), not let numpy
+    # convert the tensor to an array and lose the graph.
+    __array_ufunc__ = None
+
+    def __len__(self) -> int:
+        if self.array.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.array.shape[0]
+
+    def __iter__(self):
+        if self.array.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.array.shape[0]))
+
+    def __bool__(self) -> bool:
+        if self.array.size != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with more than one value is ambiguous "
+                f"(this one has {self.array.size}). Use .any() or .all()."
+            )
+        return bool(self.array.item())
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self.dtype.kind not in "iu" or self.array.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    # -- arithmetic: each operator is one Function -----------------------------------------
+
+    def _lift(self, other) -> Tensor:
+        return other if isinstance(other, Tensor) else _scalar_like(other, self)
+
+    def __add__(self, other):
+        if type(other) is not Tensor:
+            other = self._lift(other)
+        return _binary(ops.Add, self, other)
+
+    def __radd__(self, other):
+        return _binary(ops.Add, self._lift(other), self)
+
+    def __sub__(self, other):
+        if type(other) is not Tensor:
+            other = self._lift(other)
+        return _binary(ops.Sub, self, other)
+
+    def __rsub__(self, other):
+        return _binary(ops.Sub, self._lift(other), self)
+
+    def __mul__(self, other):
+        if type(other) is not Tensor:
+            other = self._lift(other)
+        return _binary(ops.Mul, self, other)
+
+    def __rmul__(self, other):
+        return _binary(ops.Mul, self._lift(other), self)
+
+    def __truediv__(self, other):
+        if type(other) is not Tensor:
+            other = self._lift(other)
+        return _binary(ops.Div, self, other)
+
+    def __rtruediv__(self, other):
+        return _binary(ops.Div, self._lift(other), self)
+
+    def __pow__(self, exponent):
+        if isinstance(exponent, Tensor):
+            return _binary(ops.PowTensor, self, exponent)
+        return ops.Pow.apply(self, exponent)
+
+    def __rpow__(self, base):
+        return _binary(ops.PowTensor, self._lift(base), self)
+
+    def __neg__(self):
+        return ops.Neg.apply(self)
+
+    def __matmul__(self, other):
+        return ops.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return ops.matmul(self._lift(other), self)
+
+    def add(self, other):
+        return self + other
+
+    def sub(self, other):
+        return self - other
+
+    def mul(self, other):
+        return self * other
+
+    def div(self, other):
+        return self / other
+
+    def pow(self, exponent):
+        return self**exponent
+
+    def neg(self):
+        return -self
+
+    def matmul(self, other):
+        return ops.matmul(self, other)
+
+    def mm(self, other):
+        return ops.matmul(self, other)
+
+    def dot(self, other):
+        return ops.matmul(self, other) if self.ndim == other.ndim == 1 else _dot_error(self, other)
+
+    # -- comparisons: bool tensors, never recorded -----------------------------------------
+
+    def _compare(self, other, ufunc) -> Tensor:
+        if other is None:
+            return ufunc is np.not_equal
+        other = other.array if isinstance(other, Tensor) else other
+        return Tensor._wrap(ufunc(self.array, other))
+
+    def __lt__(self, other):
+        return self._compare(other, np.less)
+
+    def __le__(self, other):
+        return self._compare(other, np.less_equal)
+
+    def __gt__(self, other):
+        return self._compare(other, np.greater)
+
+    def __ge__(self, other):
+        return self._compare(other, np.greater_equal)
+
+    def __eq__(self, other):
+        return self._compare(other, np.equal)
+
+    def __ne__(self, other):
+        return self._compare(other, np.not_equal)
+
+    def __invert__(self):
+        return Tensor._wrap(np.logical_not(self.array) if self.dtype == bool else ~self.array)
+
+    def __and__(self, other):
+        return self._compare(other, np.logical_and)
+
+    def __or__(self, other):
+        return self._compare(other, np.logical_or)
+
+    def eq(self, other):
+        return self == other
+
+    def all(self) -> Tensor:
+        return Tensor._wrap(np.array(self.array.all()))
+
+    def any(self) -> Tensor:
+        return Tensor._wrap(np.array(self.array.any()))
+
+    def equal(self, other) -> bool:
+        """True if both tensors have the same shape and values (as torch.equal)."""
+        return self.shape == other.shape and bool(np.array_equal(self.array, other.array))
+
+    def allclose(self, other, rtol=1e-5, atol=1e-8) -> bool:
+        other = other.array if isinstance(other, Tensor) else other
+        return bool(np.allclose(self.array, other, rtol=rtol, atol=atol))
+
+    # -- elementwise functions ---------------------------------------------------------------
+
+    def exp(self):
+        return ops.Exp.apply(self)
+
+    def log(self):
+        return ops.Log.apply(self)
+
+    def sqrt(self):
+        return ops.Sqrt.apply(self)
+
+    def abs(self):
+        return ops.Abs.apply(self)
+
+    def sign(self):
+        return ops.Sign.apply(self)
+
+    def relu(self):
+        return ops.Relu.apply(self)
+
+    def tanh(self):
+        return ops.Tanh.apply(self)
+
+    def sigmoid(self):
+        return ops.Sigmoid.apply(self)
+
+    def clamp(self, min=None, max=None):  # noqa: A002 (PyTorch's argument names)
+        if min is None and max is None:
+            raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+        return ops.Clamp.apply(self, min, max)
+
+    clip = clamp
+
+    # -- reductions ------------------------------------------------------------------------
+
+    def sum(self, dim=None, keepdim: bool = False):
+        if dim is None:
+            return ops.Sum.apply(self, None, False)
+        return ops.SumDim.apply(self, _dims(dim, self.ndim), keepdim)
+
+    def mean(self, dim=None, keepdim: bool = False):
+        if self.dtype.kind not in "fc":
+            raise RuntimeError(
+                f"mean(): could not infer output dtype. Input dtype must be either a floating "
+                f"point or complex dtype. Got: {self._dtype_name()}. Convert it with .float()."
+            )
+        if dim is None:
+            return ops.Mean.apply(self, None, False)
+        return ops.MeanDim.apply(self, _dims(dim, self.ndim), keepdim)
+
+    def max(self, dim=None, keepdim: bool = False):
+        """The largest element; with `dim`, (values, indices) along that dimension."""
+        if dim is None:
+            return ops.Max.apply(self)
+        values, indices = ops.MaxDim.apply(self, _dim(dim, self.ndim), keepdim, np.argmax)
+        return ReturnValues(values, indices)
+
+    def min(self, dim=None, keepdim: bool = False):
+        if dim is None:
+            return ops.Min.apply(self)
+        values, indices = ops.MinDim.apply(self, _dim(dim, self.ndim), keepdim, np.argmin)
+        return ReturnValues(values, indices)
+
+    def argmax(self, dim=None, keepdim: bool = False):
+        if dim is None:
+            return Tensor._wrap(np.array(np.argmax(self.array)))
+        return Tensor._wrap(np.argmax(self.array, axis=_dim(dim, self.ndim), keepdims=keepdim))
+
+    def argmin(self, dim=None, keepdim: bool = False):
+        if dim is None:
+            return Tensor._wrap(np.array(np.argmin(self.array)))
+        return Tensor._wrap(np.argmin(self.array, axis=_dim(dim, self.ndim), keepdims=keepdim))
+
+    def norm(self, p=2, dim=None, keepdim: bool = False):
+        """The p-norm (default: Euclidean length) of all elements, or along `dim`."""
+        dims = None if dim is None else _dims(dim, self.ndim)
+        return ops.Norm.apply(self, p, dims, keepdim)
+
+    def softmax(self, dim: int):
+        return ops.Softmax.apply(self, _dim(dim, self.ndim))
+
+    def log_softmax(self, dim: int):
+        return ops.LogSoftmax.apply(self, _dim(dim, self.ndim))
+
+    # -- shape -----------------------------------------------------------------------------
+
+    def reshape(self, *shape):
+        shape = _shape_arg(shape)
+        if shape == self.array.shape:
+            return ops.View.apply(self, shape) if self.requires_grad else self
+        return ops.View.apply(self, shape)
+
+    def view(self, *shape):
+        return ops.View.apply(self, _shape_arg(shape))
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1):
+        if self.ndim == 0:
+            return self.reshape(1)
+        start, end = _dim(start_dim, self.ndim), _dim(end_dim, self.ndim)
+        shape = self.array.shape
+        return self.reshape(*shape[:start], -1, *shape[end + 1:])
+
+    def transpose(self, dim0: int, dim1: int):
+        return ops.Transpose.apply(self, _dim(dim0, self.ndim), _dim(dim1, self.ndim))
+
+    def t(self):
+        if self.ndim > 2:
+            raise RuntimeError(
+                f"t() expects a tensor with <= 2 dimensions, but self is {self.ndim}D"
+            )
+        return self if self.ndim < 2 else self.transpose(0, 1)
+
+    @property
+    def T(self):
+        """The dimensions reversed (for a matrix: its transpose)."""
+        return ops.Permute.apply(self, tuple(reversed(range(self.ndim))))
+
+    def permute(self, *dims):
+        dims = tuple(_dim(d, self.ndim) for d in _shape_arg(dims))
+        if sorted(dims) != list(range(self.ndim)):
+            raise RuntimeError(
+                f"permute(): dims {list(dims)} must be a reordering of 0..{self.ndim - 1}"
+            )
+        return ops.Permute.apply(self, dims)
+
+    def unsqueeze(self, dim: int):
+        return ops.Unsqueeze.apply(self, _dim(dim, self.ndim + 1))
+
+    def squeeze(self, dim=None):
+        dim = None if dim is None else _dim(dim, self.ndim)
+        return ops.Squeeze.apply(self, dim)
+
+    def expand(self, *sizes):
+        sizes = _shape_arg(sizes)
+        return ops.Expand.apply(self, sizes)
+
+    def expand_as(self, other):
+        return self.expand(*other.shape)
+
+    def __getitem__(self, key):
+        return ops.index(self, key)
+
+    # -- in-place operations ------------------------------------------------------------------
+
+    def _check_inplace(self) -> None:
+        if grad_mode._enabled and self._requires_grad and self.grad_fn is None:
+            raise RuntimeError(
+                "a leaf Variable that requires grad is being used in an in-place operation. "
+                "Hint: update parameters inside `with minigrad.no_grad():`, or write "
+                "`x = x + ...` to make a new tensor."
+            )
+
+    def _inplace(self, function, other) -> Tensor:
+        """Compute `function(self, other)` and write the result into self's memory."""
+        self._check_inplace()
+        other = self._lift(other)
+        result = _binary(function, self, other)
+        _write_into(self, result)
+        return self
+
+    def add_(self, other):
+        return self._inplace(ops.Add, other)
+
+    def sub_(self, other):
+        return self._inplace(ops.Sub, other)
+
+    def mul_(self, other):
+        return self._inplace(ops.Mul, other)
+
+    def div_(self, other):
+        return self._inplace(ops.Div, other)
+
+    __iadd__ = add_
+    __isub__ = sub_
+    __imul__ = mul_
+    __itruediv__ = div_
+
+    def zero_(self) -> Tensor:
+        return self.fill_(0)
+
+    def fill_(self, value) -> Tensor:
+        self._check_inplace()
+        if grad_mode._enabled and self._requires_grad:
+            result = ops.Fill.apply(self, value)
+            _write_into(self, result)
+            return self
+        self.array.fill(value)
+        self._version_box[0] += 1
+        return self
+
+    def __setitem__(self, key, value) -> None:
+        self._check_inplace()
+        value = self._lift(value)
+        if grad_mode._enabled and (self._requires_grad or value._requires_grad):
+            _write_into(self, ops.IndexPut.apply(self, value, ops.index_key(key)))
+            return
+        self.array[ops.index_key(key)] = value.array
+        self._version_box[0] += 1
+
+
+def _init(t: Tensor, array: np.ndarray) -> None:
+    t.array = array
+    t._requires_grad = False
+    t.grad_fn = None
+    t._grad = None
+    t._output_nr = 0
+    t._version_box = [0]
+    t._accumulator = None
+    t._hooks = ()
+    t._retains_grad = False
+
+
+def _write_into(target: Tensor, result: Tensor) -> None:
+    """The second half of an in-place op: copy the result into target and rebase its history."""
+    try:
+        np.copyto(target.array, result.array, casting="same_kind")
+    except TypeError:
+        raise RuntimeError(
+            f"result type {result._dtype_name()} can't be cast to the desired output type "
+            f"{target._dtype_name()}"
+        ) from None
+    target._version_box[0] += 1
+    if result.grad_fn is not None:
+        target._requires_grad = True
+        target.grad_fn = result.grad_fn
+        target._output_nr = result._output_nr
+        result.grad_fn._output_refs = (weakref.ref(target),)
+
+
+def _scalar_like(value, like: Tensor) -> Tensor:
+    """Turn a Python number into a 0-d tensor with the other operand's dtype (PyTorch's rule)."""
+    if isinstance(value, (bool, int, float, np.number)):
+        kind = like.array.dtype.kind
+        if kind == "f" or (kind in "iu" and not isinstance(value, float)) or kind == "b" and \
+                isinstance(value, bool):
+            return Tensor._wrap(np.array(value, dtype=like.array.dtype))
+        return Tensor._wrap(np.array(value, dtype=np.float32 if isinstance(value, float)
+                                     else np.int64))
+    return tensor(value)
+
+
+def _binary(function, a: Tensor, b: Tensor) -> Tensor:
+    """Apply a broadcasting binary Function, turning numpy's shape error into PyTorch's."""
+    try:
+        return function.apply(a, b)
+    except ValueError:
+        shape_a, shape_b = a.array.shape, b.array.shape
+        n = max(len(shape_a), len(shape_b))
+        for i in range(1, n + 1):
+            size_a = shape_a[-i] if i <= len(shape_a) else 1
+            size_b = shape_b[-i] if i <= len(shape_b) else 1
+            if size_a != size_b and 1 not in (size_a, size_b):
+                raise RuntimeError(
+                    f"The size of tensor a ({size_a}) must match the size of tensor b "
+                    f"({size_b}) at non-singleton dimension {n - i}. "
+                    f"({function.__name__} of shapes {list(shape_a)} and {list(shape_b)}; "
+                    "shapes broadcast when, from the right, each pair of sizes is equal or "
+                    "one of them is 1.)"
+                ) from None
+        raise
+
+
+def _dot_error(a, b):
+    raise RuntimeError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
+
+
+def _dim(dim: int, ndim: int) -> int:
+    """Normalize a possibly negative dimension, with PyTorch's error when out of range."""
+    low, high = -max(ndim, 1), max(ndim, 1) - 1
+    if not low <= dim <= high:
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{low}, {high}], but got {dim})"
+        )
+    return dim % max(ndim, 1) if ndim else 0
+
+
+def _dims(dim, ndim: int) -> tuple:
+    if isinstance(dim, (tuple, list)):
+        return tuple(sorted(_dim(d, ndim) for d in dim))
+    return (_dim(dim, ndim),)
+
+
+def _shape_arg(shape) -> tuple:
+    """Accept both f(2, 3) and f((2, 3)), as PyTorch does."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list, Size)):
+        shape = tuple(shape[0])
+    return tuple(int(s) for s in shape)
+
+
+# -- creation ------------------------------------------------------------------------------
+
+def tensor(data, dtype=None, requires_grad: bool = False) -> Tensor:
+    """Make a leaf tensor from a number, a (nested) list, a numpy array or another tensor.
+
+    Python floats become float32 and Python ints int64 (PyTorch's defaults); numpy arrays
+    keep their dtype. The data is always copied.
+    """
+    dtype = dtypes.to_dtype(dtype)
+    if isinstance(data, Tensor):
+        array = data.array.copy()
+    elif isinstance(data, np.ndarray):
+        array = data.copy()
+    else:
+        if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in data):
+            data = [x.array if isinstance(x, Tensor) else x for x in data]
+        array = np.array(data)
+        if dtype is None:
+            array = array.astype(dtypes.infer_dtype(array, from_python=True), copy=False)
+    if dtype is not None:
+        array = array.astype(dtype, copy=False)
+    t = Tensor._wrap(array)
+    t.requires_grad = requires_grad
+    return t
+
+
+def _make(array: np.ndarray, dtype, requires_grad: bool) -> Tensor:
+    array = array.astype(dtypes.to_dtype(dtype) or dtypes.float32, copy=False)
+    t = Tensor._wrap(array)
+    t.requires_grad = requires_grad
+    return t
+
+
+def zeros(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+    return _make(np.zeros(_shape_arg(size)), dtype, requires_grad)
+
+
+def ones(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+    return _make(np.ones(_shape_arg(size)), dtype, requires_grad)
+
+
+def full(size, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
+    if dtype is None and isinstance(fill_value, bool):
+        dtype = dtypes.bool_
+    elif dtype is None and isinstance(fill_value, int):
+        dtype = dtypes.int64
+    return _make(np.full(_shape_arg((size,)), fill_value), dtype, requires_grad)
+
+
+def eye(n: int, m: int | None = None, dtype=None, requires_grad: bool = False) -> Tensor:
+    return _make(np.eye(n, m), dtype, requires_grad)
+
+
+def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False) -> Tensor:
+    """Like range(): int64 when all arguments are ints, float32 otherwise."""
+    if end is None:
+        start, end = 0, start
+    array = np.arange(start, end, step)
+    if dtype is None:
+        dtype = dtypes.int64 if array.dtype.kind in "iu" else dtypes.float32
+    return _make(array, dtype, requires_grad)
+
+
+def linspace(start, end, steps: int, dtype=None, requires_grad: bool = False) -> Tensor:
+    return _make(np.linspace(start, end, steps), dtype, requires_grad)
+
+
+def rand(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+    """Uniform samples in [0, 1), drawn from minigrad's seeded generator."""
+    return _make(random.generator().random(_shape_arg(size)), dtype, requires_grad)
+
+
+def randn(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+    """Standard normal samples, drawn from minigrad's seeded generator."""
+    return _make(random.generator().standard_normal(_shape_arg(size)), dtype, requires_grad)
+
+
+def randint(low: int, high: int, size, dtype=None) -> Tensor:
+    array = random.generator().integers(low, high, size=_shape_arg((size,)))
+    return _make(array, dtype or dtypes.int64, False)
+
+
+def zeros_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+    return _make(np.zeros(t.array.shape), dtype or t.dtype, requires_grad)
+
+
+def ones_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+    return _make(np.ones(t.array.shape), dtype or t.dtype, requires_grad)
+
+
+def full_like(t: Tensor, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
+    return _make(np.full(t.array.shape, fill_value), dtype or t.dtype, requires_grad)
+
+
+def randn_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+    return randn(*t.array.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+
+
+def rand_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+    return rand(*t.array.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+
+
+from minigrad import ops, random  # noqa: E402  (the ops need Tensor defined first)
+from minigrad.autograd import function as _function  # noqa: E402
+
+_function.Tensor = Tensor
