@@ -181,7 +181,8 @@ class Tensor:
                 keep = grad if grad_mode._enabled else grad.detach().clone()
                 tensor._grad = keep if tensor._grad is None else tensor._grad + keep
 
-        self.grad_fn._output_hooks(self._output_nr).append(store)
+        node = self.grad_fn
+        node._retain_hooks = {**(node._retain_hooks or {}), self._output_nr: store}
 
     def register_hook(self, hook) -> RemovableHandle:
         """Call hook(grad) when this tensor's gradient is computed; a tensor it returns
@@ -349,8 +350,8 @@ class Tensor:
             other = self._lift(other)
         return _binary(ops.Add, self, other)
 
-    def __radd__(self, other):
-        return _binary(ops.Add, self._lift(other), self)
+    def __radd__(self, other):  # 2 + x records x + 2, as PyTorch does (self comes first)
+        return _binary(ops.Add, self, self._lift(other))
 
     def __sub__(self, other):
         if type(other) is not Tensor:
@@ -365,8 +366,8 @@ class Tensor:
             other = self._lift(other)
         return _binary(ops.Mul, self, other)
 
-    def __rmul__(self, other):
-        return _binary(ops.Mul, self._lift(other), self)
+    def __rmul__(self, other):  # 2 * x records x * 2, as PyTorch does
+        return _binary(ops.Mul, self, self._lift(other))
 
     def __truediv__(self, other):
         if type(other) is not Tensor:
@@ -625,10 +626,19 @@ class Tensor:
             )
 
     def _inplace(self, function, other) -> Tensor:
-        """Compute `function(self, other)` and write the result into self's memory."""
+        """Compute `function(self, other)` and write the result into self's memory.
+
+        When the operation is recorded, it reads a copy of self's old values: the node may
+        save them for backward (`h *= w` needs the old h for w's gradient), and they are
+        about to be overwritten. The copy takes self's place in the graph.
+        """
         self._check_inplace()
         other = self._lift(other)
-        result = _binary(function, self, other)
+        source = self
+        if grad_mode._enabled and (self._requires_grad or other._requires_grad):
+            source = Tensor._wrap(self.array.copy(), self._requires_grad)
+            source.grad_fn, source._output_nr = self.grad_fn, self._output_nr
+        result = _binary(function, source, other)
         _write_into(self, result)
         return self
 

@@ -182,6 +182,8 @@ def _run(roots, root_grads, retain_graph, create_graph, targets, capture):
                     key = (node, nr)
                     if key in targets and g is not None:
                         if capture:
+                            if isinstance(node, AccumulateGrad):  # a leaf's hooks still run
+                                g = _run_leaf_hooks(node.variable, g)
                             captured[targets[key]] = g
                         elif not isinstance(node, AccumulateGrad):
                             _accumulate(targets[key], g, create_graph)
@@ -221,16 +223,22 @@ def _add_to_buffer(buffers, node, nr, grad) -> None:
 
 
 def _run_pre_hooks(node, grads):
-    """Hooks registered on a non-leaf tensor see (and may replace) its gradient."""
-    if not node._pre_hooks:
+    """Hooks registered on a non-leaf tensor see (and may replace) its gradient.
+
+    retain_grad's hook runs last, as in PyTorch, so `.grad` holds what the other hooks made.
+    """
+    if node._pre_hooks is None and node._retain_hooks is None:
         return grads
     grads = list(grads)
-    for nr, hooks in node._pre_hooks.items():
+    for nr, hooks in (node._pre_hooks or {}).items():
         for hook in hooks:
             if grads[nr] is not None:
                 result = hook(grads[nr])
                 if result is not None:
                     grads[nr] = result
+    for nr, store in (node._retain_hooks or {}).items():
+        if grads[nr] is not None:
+            store(grads[nr])
     return grads
 
 
@@ -252,6 +260,13 @@ def _call_backward(node, grads) -> tuple:
             "per argument of forward, None for the ones that need no gradient."
         )
     if False in tensor_args:  # keep the gradients of tensor arguments only
+        for position, (g, is_tensor) in enumerate(zip(result, tensor_args), start=1):
+            if g is not None and not is_tensor:  # e.g. a number for hard tanh's threshold
+                raise RuntimeError(
+                    f"function {node.name()} returned a gradient different than None at "
+                    f"position {position}, but the corresponding forward input was not a "
+                    "Variable"
+                )
         result = tuple([g for g, is_tensor in zip(result, tensor_args) if is_tensor])
     return result
 
@@ -282,12 +297,18 @@ def _fit_gradient(node, index, grad):
     return grad
 
 
-def _accumulate(variable, grad, create_graph) -> None:
-    """leaf.grad += grad, running the leaf's hooks first (they may replace the gradient)."""
+def _run_leaf_hooks(variable, grad):
+    """A leaf's hooks see its gradient first, and may replace it."""
     for hook in variable._hooks:
         result = hook(grad)
         if result is not None:
             grad = result
+    return grad
+
+
+def _accumulate(variable, grad, create_graph) -> None:
+    """leaf.grad += grad, running the leaf's hooks first (they may replace the gradient)."""
+    grad = _run_leaf_hooks(variable, grad)
     if variable.grad_fn is not None:  # a non-leaf that retains its grad
         variable._grad = grad if create_graph else grad.detach()
         return

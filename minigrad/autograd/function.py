@@ -69,8 +69,9 @@ class Node:
     _freed = False
     _non_differentiable: tuple = ()
     _pre_hooks: dict | None = None  # output_nr -> hooks registered on that output tensor
+    _retain_hooks: dict | None = None  # output_nr -> the hook that fills a retained .grad
     _hooks: tuple = ()
-    _constant_refs: dict | None = None  # input index -> weakref, inputs needing no grad
+    _constant_refs: dict | None = None  # input index -> constant (0-d) or weakref, for drawings
 
     def __init__(self) -> None:
         # Function.apply fills in the other slots when it records the node.
@@ -92,8 +93,17 @@ class Node:
         Call it from `forward` only. Saving is what makes a graph cost memory: the saved
         tensors stay alive until backward has used them (or the graph is dropped).
         """
+        try:
+            versions = tuple([None if t is None else t._version_box[0] for t in tensors])
+        except AttributeError:  # not a tensor: numbers and flags belong on ctx as attributes
+            position, kind = next((i, type(t).__name__) for i, t in enumerate(tensors)
+                                  if t is not None and not isinstance(t, Tensor))
+            raise TypeError(
+                f"save_for_backward can only save variables, but argument {position} is of "
+                f"type {kind}"
+            ) from None
         self._saved = tensors
-        self._saved_versions = tuple([None if t is None else t._version_box[0] for t in tensors])
+        self._saved_versions = versions
 
     @property
     def saved_tensors(self) -> tuple:
@@ -244,6 +254,10 @@ class Function:
     Gradients may have a broadcast shape: the engine sums them down to the input's shape.
     """
 
+    #: A view's output shares memory with its first input (reshape, transpose, slicing):
+    #: an in-place change to either changes both, so they share one version counter.
+    is_view = False
+
     #: PyTorch names its built-in nodes with an overload index ('MulBackward0') and custom
     #: ones plainly ('MyReluBackward'). Built-in ops set node_name; subclasses get the default.
     node_name: str | None = None
@@ -284,6 +298,8 @@ class Function:
 
         if type(raw) is not tuple:
             output = _as_output(raw)
+            if cls.is_view and np.may_share_memory(output.array, args[0].array):
+                output._version_box = args[0]._version_box  # one memory, one version count
             if record:
                 _record(ctx, args, (output,))
             return output
@@ -326,10 +342,11 @@ def _record(ctx, args, outputs) -> None:
     for a in args:
         if isinstance(a, Tensor):
             edge = gradient_edge(a)
-            if edge[0] is None:  # a constant: remembered weakly, so drawings can name it
+            if edge[0] is None:  # a constant, remembered for drawings (minigrad.viz): a
+                # number like the 2 in 2 * x itself (it is tiny), a tensor weakly
                 if ctx._constant_refs is None:
                     ctx._constant_refs = {}
-                ctx._constant_refs[len(edges)] = weakref.ref(a)
+                ctx._constant_refs[len(edges)] = a if a.array.ndim == 0 else weakref.ref(a)
             edges.append(edge)
             array = a.array
             meta.append((array.shape, array.dtype))
@@ -357,7 +374,6 @@ def _record(ctx, args, outputs) -> None:
     if saved is not None:
         if any(s is o for s in saved for o in outputs):
             ctx._saved = tuple([_saved_output_or_self(s, outputs) for s in saved])
-        ctx._saved_versions = shared(ctx._saved_versions)
 
 
 _shared: dict = {}

@@ -105,7 +105,8 @@ class Div(Function):
         x, y = _operands(a, b)
         if x.dtype.kind not in "fc":  # true division of integers gives the default float
             x, y = x.astype(np.float32), y.astype(np.float32)
-        return x / y
+        with np.errstate(divide="ignore", invalid="ignore"):  # inf and nan, as in PyTorch
+            return x / y
 
     @staticmethod
     def backward(ctx, grad):
@@ -141,7 +142,9 @@ class Pow(Function):
         x = a.array
         if x.dtype.kind in "biu" and isinstance(exponent, float):
             x = x.astype(np.float32)  # an integer tensor to a float power is a float32 tensor
-        return x ** np.asarray(exponent, dtype=x.dtype if x.dtype.kind == "f" else None)
+        exponent = np.asarray(exponent, dtype=x.dtype if x.dtype.kind == "f" else None)
+        with np.errstate(divide="ignore", invalid="ignore"):  # (-1) ** 0.5 is nan, silently
+            return x**exponent
 
     @staticmethod
     def backward(ctx, grad):
@@ -161,7 +164,8 @@ class PowTensor(Function):
     def forward(ctx, a, b):
         x, y = _operands(a, b)
         ctx.save_for_backward(a, b)
-        return x**y
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return x**y
 
     @staticmethod
     def backward(ctx, grad):

@@ -14,6 +14,7 @@ class View(Function):
     """z = a with a new shape.   Backward: the gradient gets a's shape back."""
 
     node_name = "ViewBackward0"
+    is_view = True
 
     @staticmethod
     def forward(ctx, a, shape):
@@ -34,6 +35,7 @@ class Transpose(Function):
     """z = a with two dimensions swapped.   Backward: swap them back."""
 
     node_name = "TransposeBackward0"
+    is_view = True
 
     @staticmethod
     def forward(ctx, a, dim0, dim1):
@@ -49,6 +51,7 @@ class Permute(Function):
     """z = a with its dimensions reordered.   Backward: the inverse reordering."""
 
     node_name = "PermuteBackward0"
+    is_view = True
 
     @staticmethod
     def forward(ctx, a, dims):
@@ -64,6 +67,7 @@ class Unsqueeze(Function):
     """z = a with a new dimension of size 1.   Backward: drop it again."""
 
     node_name = "UnsqueezeBackward0"
+    is_view = True
 
     @staticmethod
     def forward(ctx, a, dim):
@@ -79,6 +83,7 @@ class Squeeze(Function):
     """z = a without dimensions of size 1 (or just `dim`, if it has size 1)."""
 
     node_name = "SqueezeBackward0"
+    is_view = True
 
     @staticmethod
     def forward(ctx, a, dim):
@@ -96,6 +101,7 @@ class Expand(Function):
     """z = a repeated along dimensions of size 1 (no copy).   Backward: sum the repeats."""
 
     node_name = "ExpandBackward0"
+    is_view = True
 
     @staticmethod
     def forward(ctx, a, sizes):
@@ -141,12 +147,14 @@ class Select(Index):
     """z = a[i] for an integer i."""
 
     node_name = "SelectBackward0"
+    is_view = True
 
 
 class Slice(Index):
     """z = a[start:stop:step] (a view)."""
 
     node_name = "SliceBackward0"
+    is_view = True
 
 
 class IndexAddInto(Function):
@@ -256,6 +264,8 @@ def index_key(key):
 
 def index(a, key):
     """a[key]: choose the Function (and node name) PyTorch would show for this key."""
+    if key is None:  # x[None] adds a leading dimension: PyTorch records an unsqueeze
+        return Unsqueeze.apply(a, 0)
     key = index_key(key)
     parts = key if isinstance(key, tuple) else (key,)
     if not _is_basic(key):
