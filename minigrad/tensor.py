@@ -59,6 +59,7 @@ class Tensor:
         "_grad",
         "_output_nr",     # which output of grad_fn this tensor is
         "_version_box",   # [n]: how many in-place changes; shared with detach()ed aliases
+        "_view_of",       # (tensor, index) if this is a view of part of tensor, else None
         "_accumulator",   # weak reference to the leaf's AccumulateGrad node
         "_hooks",
         "_retains_grad",
@@ -74,8 +75,16 @@ class Tensor:
     def _wrap(cls, array: np.ndarray, requires_grad: bool = False) -> Tensor:
         """Wrap an array without copying or checking (used by the ops)."""
         t = object.__new__(cls)
-        _init(t, array)
+        t.array = array
         t._requires_grad = requires_grad
+        t.grad_fn = None
+        t._grad = None
+        t._output_nr = 0
+        t._version_box = [0]
+        t._view_of = None
+        t._accumulator = None
+        t._hooks = ()
+        t._retains_grad = False
         return t
 
     # -- autograd attributes -------------------------------------------------------------
@@ -358,8 +367,8 @@ class Tensor:
             other = self._lift(other)
         return _binary(ops.Sub, self, other)
 
-    def __rsub__(self, other):
-        return _binary(ops.Sub, self._lift(other), self)
+    def __rsub__(self, other):  # 2 - x: PyTorch records it as its own op, rsub
+        return _binary(ops.Rsub, self, self._lift(other))
 
     def __mul__(self, other):
         if type(other) is not Tensor:
@@ -382,8 +391,8 @@ class Tensor:
             return _binary(ops.PowTensor, self, exponent)
         return ops.Pow.apply(self, exponent)
 
-    def __rpow__(self, base):
-        return _binary(ops.PowTensor, self._lift(base), self)
+    def __rpow__(self, base):  # 2 ** x: a number to a tensor power (PyTorch's third pow)
+        return _binary(ops.PowScalarBase, self._lift(base), self)
 
     def __neg__(self):
         return ops.Neg.apply(self)
@@ -583,7 +592,7 @@ class Tensor:
             raise RuntimeError(
                 f"t() expects a tensor with <= 2 dimensions, but self is {self.ndim}D"
             )
-        return self if self.ndim < 2 else self.transpose(0, 1)
+        return self if self.ndim < 2 else ops.T.apply(self, 0, 1)
 
     @property
     def T(self):
@@ -602,8 +611,9 @@ class Tensor:
         return ops.Unsqueeze.apply(self, _dim(dim, self.ndim + 1))
 
     def squeeze(self, dim=None):
-        dim = None if dim is None else _dim(dim, self.ndim)
-        return ops.Squeeze.apply(self, dim)
+        if dim is None:
+            return ops.Squeeze.apply(self, None)
+        return ops.SqueezeDim.apply(self, _dim(dim, self.ndim))
 
     def expand(self, *sizes):
         sizes = _shape_arg(sizes)
@@ -617,13 +627,31 @@ class Tensor:
 
     # -- in-place operations ------------------------------------------------------------------
 
-    def _check_inplace(self) -> None:
-        if grad_mode._enabled and self._requires_grad and self.grad_fn is None:
+    def _check_inplace(self, other: Tensor | None = None) -> None:
+        if not grad_mode._enabled:
+            return
+        if self._requires_grad and self.grad_fn is None:
             raise RuntimeError(
                 "a leaf Variable that requires grad is being used in an in-place operation. "
                 "Hint: update parameters inside `with minigrad.no_grad():`, or write "
                 "`x = x + ...` to make a new tensor."
             )
+        recorded = self._requires_grad or (other is not None and other._requires_grad)
+        view = self._view_of
+        while recorded and view is not None:
+            base, key = view
+            if key is None:
+                raise RuntimeError(
+                    "an in-place operation on a reshaped or transposed view of another tensor "
+                    "is not recorded by minigrad (PyTorch records it on the viewed tensor too). "
+                    "Write it out of place (x = x * mask), or clone() the view first."
+                )
+            if base._requires_grad and base.grad_fn is None:
+                raise RuntimeError(
+                    "a view of a leaf Variable that requires grad is being used in an in-place "
+                    "operation. Hint: change the leaf inside `with minigrad.no_grad():`."
+                )
+            view = base._view_of
 
     def _inplace(self, function, other) -> Tensor:
         """Compute `function(self, other)` and write the result into self's memory.
@@ -632,14 +660,18 @@ class Tensor:
         save them for backward (`h *= w` needs the old h for w's gradient), and they are
         about to be overwritten. The copy takes self's place in the graph.
         """
-        self._check_inplace()
         other = self._lift(other)
-        source = self
-        if grad_mode._enabled and (self._requires_grad or other._requires_grad):
-            source = Tensor._wrap(self.array.copy(), self._requires_grad)
-            source.grad_fn, source._output_nr = self.grad_fn, self._output_nr
-        result = _binary(function, source, other)
-        _write_into(self, result)
+        self._check_inplace(other)
+        if not (grad_mode._enabled and (self._requires_grad or other._requires_grad)):
+            # Nothing to record (the optimizer's `p -= lr * p.grad` under no_grad): let numpy
+            # write straight into self's memory, as PyTorch does.
+            _binary(_InplaceUfunc(function), self, other)
+            self._version_box[0] += 1
+            return self
+        _check_inplace_shape(self, other)
+        source = Tensor._wrap(self.array.copy(), self._requires_grad)
+        source.grad_fn, source._output_nr = self.grad_fn, self._output_nr
+        _write_into(self, _binary(function, source, other))
         return self
 
     def add_(self, other):
@@ -673,8 +705,8 @@ class Tensor:
         return self
 
     def __setitem__(self, key, value) -> None:
-        self._check_inplace()
         value = self._lift(value)
+        self._check_inplace(value)
         if grad_mode._enabled and (self._requires_grad or value._requires_grad):
             _write_into(self, ops.IndexPut.apply(self, value, ops.index_key(key)))
             return
@@ -689,6 +721,7 @@ def _init(t: Tensor, array: np.ndarray) -> None:
     t._grad = None
     t._output_nr = 0
     t._version_box = [0]
+    t._view_of = None
     t._accumulator = None
     t._hooks = ()
     t._retains_grad = False
@@ -705,10 +738,62 @@ def _write_into(target: Tensor, result: Tensor) -> None:
         ) from None
     target._version_box[0] += 1
     if result.grad_fn is not None:
-        target._requires_grad = True
-        target.grad_fn = result.grad_fn
-        target._output_nr = result._output_nr
-        result.grad_fn._output_refs = (weakref.ref(target),)
+        _rebase(target, result)
+
+
+def _rebase(target: Tensor, result: Tensor) -> None:
+    """Give target the history of result (whose values target now holds).
+
+    If target is a slice of another tensor, that tensor's values changed too: its new
+    history is "the old one, with this slice replaced", recorded as CopySlices (IndexPut),
+    and so on up to the tensor that owns the memory. Every gradient then stays true.
+    """
+    target._requires_grad = True
+    target.grad_fn = result.grad_fn
+    target._output_nr = result._output_nr
+    result.grad_fn._output_refs = (weakref.ref(target),)
+    if target._view_of is not None:
+        base, key = target._view_of
+        old = Tensor._wrap(base.array, base._requires_grad)
+        old.grad_fn, old._output_nr = base.grad_fn, base._output_nr
+        _rebase(base, ops.IndexPut.apply(old, target, key))
+
+
+class _InplaceUfunc:
+    """Stands in for a Function in _binary when an in-place op has nothing to record."""
+
+    def __init__(self, function) -> None:
+        self.__name__ = function.__name__
+        self.ufunc = {"Add": np.add, "Sub": np.subtract, "Mul": np.multiply,
+                      "Div": np.true_divide}[function.__name__]
+
+    def apply(self, a: Tensor, b: Tensor) -> None:
+        _check_inplace_shape(a, b)
+        try:
+            self.ufunc(a.array, b.array, out=a.array, casting="same_kind")
+        except TypeError:  # numpy's casting error (a UFuncTypeError)
+            raise RuntimeError(
+                f"result type {_result_dtype_name(a, b)} can't be cast to the desired output "
+                f"type {a._dtype_name()}"
+            ) from None
+
+
+def _check_inplace_shape(target: Tensor, other: Tensor) -> None:
+    """An in-place result must fit in the target: `a += b` cannot make `a` bigger."""
+    try:
+        shape = np.broadcast_shapes(target.array.shape, other.array.shape)
+    except ValueError:
+        return  # not broadcastable at all: _binary names both shapes
+    if shape != target.array.shape:
+        raise RuntimeError(
+            f"output with shape {list(target.array.shape)} doesn't match the broadcast shape "
+            f"{list(shape)}: an in-place operation cannot change the shape of its target."
+        )
+
+
+def _result_dtype_name(a: Tensor, b: Tensor) -> str:
+    dtype = np.result_type(a.array, b.array)
+    return "minigrad." + dtypes.NAMES.get(dtype, str(dtype))
 
 
 def _scalar_like(value, like: Tensor) -> Tensor:
@@ -782,8 +867,8 @@ def tensor(data, dtype=None, requires_grad: bool = False) -> Tensor:
     dtype = dtypes.to_dtype(dtype)
     if isinstance(data, Tensor):
         array = data.array.copy()
-    elif isinstance(data, np.ndarray):
-        array = data.copy()
+    elif isinstance(data, (np.ndarray, np.generic)):  # numpy data keeps its dtype
+        array = np.array(data)
     else:
         if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in data):
             data = [x.array if isinstance(x, Tensor) else x for x in data]

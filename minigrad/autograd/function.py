@@ -257,6 +257,9 @@ class Function:
     #: A view's output shares memory with its first input (reshape, transpose, slicing):
     #: an in-place change to either changes both, so they share one version counter.
     is_view = False
+    #: For views of part of a tensor (slicing): the second argument is the index, which lets
+    #: an in-place change of the view be recorded on the tensor it views.
+    view_key = False
 
     #: PyTorch names its built-in nodes with an overload index ('MulBackward0') and custom
     #: ones plainly ('MyReluBackward'). Built-in ops set node_name; subclasses get the default.
@@ -284,22 +287,27 @@ class Function:
     @classmethod
     def apply(cls, *args, **kwargs):
         """Run forward; record a node when recording is on and some input requires grad."""
-        needs = shared(tuple([isinstance(a, Tensor) and a._requires_grad for a in args]))
-        record = grad_mode._enabled and True in needs
-        ctx = cls._node_class() if record else _UnrecordedContext(needs)
-        ctx.needs_input_grad = needs
-
-        previous_mode = grad_mode._enabled
-        grad_mode._enabled = False  # forward computes values only: nothing inside is recorded
-        try:
+        needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
+        if grad_mode._enabled:
+            record = True in needs
+            ctx = cls._node_class() if record else _UnrecordedContext()
+            ctx.needs_input_grad = shared(needs) if record else needs
+            grad_mode._enabled = False  # forward computes values only: nothing inside is recorded
+            try:
+                raw = cls.forward(ctx, *args, **kwargs)
+            finally:
+                grad_mode._enabled = True
+        else:
+            record = False
+            ctx = _UnrecordedContext()
+            ctx.needs_input_grad = needs
             raw = cls.forward(ctx, *args, **kwargs)
-        finally:
-            grad_mode._enabled = previous_mode
 
         if type(raw) is not tuple:
             output = _as_output(raw)
             if cls.is_view and np.may_share_memory(output.array, args[0].array):
                 output._version_box = args[0]._version_box  # one memory, one version count
+                output._view_of = (args[0], args[1] if cls.view_key else None)
             if record:
                 _record(ctx, args, (output,))
             return output
@@ -314,9 +322,6 @@ class _UnrecordedContext:
 
     Forward runs the same code either way; here saving is simply a no-op.
     """
-
-    def __init__(self, needs: tuple) -> None:
-        self.needs_input_grad = needs
 
     def save_for_backward(self, *tensors) -> None:
         pass

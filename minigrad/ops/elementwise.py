@@ -75,6 +75,21 @@ class Sub(Function):
         return grad, (-grad if ctx.needs_input_grad[1] else None)
 
 
+class Rsub(Function):
+    """z = b - a for a number b (`2 - x`).   dz/da = -1."""
+
+    node_name = "RsubBackward1"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        x, y = _operands(a, b)
+        return y - x
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -grad, (grad if ctx.needs_input_grad[1] else None)
+
+
 class Mul(Function):
     """z = a * b.   dz/da = b, dz/db = a: each input's gradient is scaled by the other."""
 
@@ -177,6 +192,12 @@ class PowTensor(Function):
             log_a = where(a.array > 0, a.log(), 0.0)
             grad_b = grad * a**b * log_a
         return grad_a, grad_b
+
+
+class PowScalarBase(PowTensor):
+    """z = c ** b for a number c (`2 ** x`): the same rule, PyTorch's third overload."""
+
+    node_name = "PowBackward2"
 
 
 class Exp(Function):

@@ -47,6 +47,12 @@ class Transpose(Function):
         return grad.transpose(*ctx.dims), None, None
 
 
+class T(Transpose):
+    """z = the transpose of a matrix, as `x.t()` (PyTorch names this node TBackward0)."""
+
+    node_name = "TBackward0"
+
+
 class Permute(Function):
     """z = a with its dimensions reordered.   Backward: the inverse reordering."""
 
@@ -95,6 +101,12 @@ class Squeeze(Function):
     @staticmethod
     def backward(ctx, grad):
         return grad.reshape(ctx.shape), None
+
+
+class SqueezeDim(Squeeze):
+    """Squeeze one given dimension (PyTorch's second overload)."""
+
+    node_name = "SqueezeBackward1"
 
 
 class Expand(Function):
@@ -148,6 +160,7 @@ class Select(Index):
 
     node_name = "SelectBackward0"
     is_view = True
+    view_key = True
 
 
 class Slice(Index):
@@ -155,6 +168,7 @@ class Slice(Index):
 
     node_name = "SliceBackward0"
     is_view = True
+    view_key = True
 
 
 class IndexAddInto(Function):

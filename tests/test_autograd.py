@@ -1,0 +1,710 @@
+"""The autograd rules, one test (or a few) per rule, with PyTorch's meaning.
+
+Graph structure (grad_fn, next_functions, AccumulateGrad), backward and its arguments,
+autograd.grad, higher-order gradients, gradient modes, detach, hooks, memory (graphs are
+freed by reference counting alone) and depth (a million-op chain).
+"""
+
+from __future__ import annotations
+
+import gc
+import warnings
+import weakref
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+from minigrad.autograd import AccumulateGrad, Node
+
+# -- the first example: gradients land in leaves' .grad -----------------------------------------
+
+
+def test_the_first_example_of_the_course():
+    x = mg.tensor([2.0, 3.0], requires_grad=True)
+    y = x**2 + 2 * x + 1
+    y.sum().backward()
+    assert x.grad.tolist() == [6.0, 8.0]  # dy/dx = 2x + 2
+    assert repr(x.grad) == "tensor([6., 8.])"
+
+
+def test_results_of_recorded_ops_require_grad_and_have_a_grad_fn():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    c = mg.tensor([3.0, 4.0])
+    y = x * c
+    assert y.requires_grad and not y.is_leaf and y.grad_fn is not None
+    z = c * c
+    assert not z.requires_grad and z.is_leaf and z.grad_fn is None
+    assert x.is_leaf and c.is_leaf
+
+
+def test_gradients_have_the_leafs_shape_and_dtype():
+    a = mg.tensor([1.0, 2.0, 3.0], dtype=mg.float64, requires_grad=True)
+    b = mg.ones(2, 3, requires_grad=True)  # float32
+    (a * b).sum().backward()
+    assert a.grad.shape == (3,) and a.grad.dtype == mg.float64
+    assert b.grad.shape == (2, 3) and b.grad.dtype == mg.float32
+
+
+def test_broadcasting_is_undone_by_summing_over_the_stretched_dimensions():
+    row = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    column = mg.tensor([[10.0], [20.0]], requires_grad=True)
+    (row * column).sum().backward()
+    assert row.grad.tolist() == [30.0, 30.0, 30.0]  # each element met both rows
+    assert column.grad.tolist() == [[6.0], [6.0]]
+
+
+# -- grad_fn names and the graph's structure --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("make", "name"),
+    [
+        (lambda x, m: x * 2, "MulBackward0"),
+        (lambda x, m: x + 1, "AddBackward0"),
+        (lambda x, m: x - 1, "SubBackward0"),
+        (lambda x, m: x / 2, "DivBackward0"),
+        (lambda x, m: -x, "NegBackward0"),
+        (lambda x, m: x**2, "PowBackward0"),
+        (lambda x, m: x**x, "PowBackward1"),
+        (lambda x, m: x.sum(), "SumBackward0"),
+        (lambda x, m: m.sum(1), "SumBackward1"),
+        (lambda x, m: x.mean(), "MeanBackward0"),
+        (lambda x, m: m.mean(0), "MeanBackward1"),
+        (lambda x, m: x.max(), "MaxBackward1"),
+        (lambda x, m: m.max(1).values, "MaxBackward0"),
+        (lambda x, m: x.min(), "MinBackward1"),
+        (lambda x, m: m @ m.T, "MmBackward0"),
+        (lambda x, m: m @ x, "MvBackward0"),
+        (lambda x, m: x @ x, "DotBackward0"),
+        (lambda x, m: mg.dot(x, x), "DotBackward0"),
+        (lambda x, m: x.exp(), "ExpBackward0"),
+        (lambda x, m: x.log(), "LogBackward0"),
+        (lambda x, m: x.sqrt(), "SqrtBackward0"),
+        (lambda x, m: x.abs(), "AbsBackward0"),
+        (lambda x, m: x.relu(), "ReluBackward0"),
+        (lambda x, m: x.tanh(), "TanhBackward0"),
+        (lambda x, m: x.sigmoid(), "SigmoidBackward0"),
+        (lambda x, m: x.norm(), "LinalgVectorNormBackward0"),
+        (lambda x, m: x.softmax(0), "SoftmaxBackward0"),
+        (lambda x, m: x.log_softmax(0), "LogSoftmaxBackward0"),
+        (lambda x, m: m.reshape(4), "ViewBackward0"),
+        (lambda x, m: m.view(4), "ViewBackward0"),
+        (lambda x, m: m.transpose(0, 1), "TransposeBackward0"),
+        (lambda x, m: m.permute(1, 0), "PermuteBackward0"),
+        (lambda x, m: m.T, "PermuteBackward0"),
+        (lambda x, m: x.unsqueeze(0), "UnsqueezeBackward0"),
+        (lambda x, m: x.unsqueeze(0).squeeze(), "SqueezeBackward0"),
+        (lambda x, m: x.expand(3, 2), "ExpandBackward0"),
+        (lambda x, m: x[0], "SelectBackward0"),
+        (lambda x, m: x[1:], "SliceBackward0"),
+        (lambda x, m: x[[0, 0]], "IndexBackward0"),
+        (lambda x, m: mg.cat([x, x]), "CatBackward0"),
+        (lambda x, m: mg.stack([x, x]), "StackBackward0"),
+        (lambda x, m: mg.where(x > 1, x, 0.0), "WhereBackward0"),
+        (lambda x, m: x.clone(), "CloneBackward0"),
+        (lambda x, m: x.double(), "ToCopyBackward0"),
+    ],
+)
+def test_grad_fn_carries_pytorchs_node_name(make, name):
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    m = mg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    y = make(x, m)
+    assert y.grad_fn.name() == name
+    assert type(y.grad_fn).__name__ == name
+    assert isinstance(y.grad_fn, Node)
+    assert name in repr(y.grad_fn)
+
+
+def test_next_functions_lead_back_to_the_leaves():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    c = mg.tensor([3.0, 4.0])
+    y = (x * c + 1) ** 2
+    pow_node = y.grad_fn
+    assert pow_node.name() == "PowBackward0"
+    ((add_node, add_index),) = pow_node.next_functions
+    assert add_node.name() == "AddBackward0" and add_index == 0
+    (mul_node, _), constant = add_node.next_functions
+    assert constant == (None, 0)  # the constant 1 needs no gradient
+    assert mul_node.name() == "MulBackward0"
+    (acc, index), (none, zero) = mul_node.next_functions
+    assert isinstance(acc, AccumulateGrad) and index == 0
+    assert acc.name() == "AccumulateGrad"
+    assert acc.variable is x  # the leaf this node accumulates into
+    assert (none, zero) == (None, 0)  # c does not require grad
+    assert acc.next_functions == ()
+
+
+def test_a_leaf_used_twice_has_one_accumulate_grad_node():
+    x = mg.tensor(2.0, requires_grad=True)
+    y = x * x
+    (first, _), (second, _) = y.grad_fn.next_functions
+    assert first is second
+    z = x + 1
+    assert z.grad_fn.next_functions[0][0] is first  # shared by every graph using x
+
+
+def test_output_nr_names_which_output_a_gradient_belongs_to():
+    m = mg.tensor([[1.0, 5.0], [4.0, 2.0]], requires_grad=True)
+    values, indices = m.max(dim=1)
+    y = values * 2
+    assert y.grad_fn.next_functions[0] == (values.grad_fn, 0)
+    assert not indices.requires_grad and indices.grad_fn is None
+
+
+# -- backward --------------------------------------------------------------------------------
+
+
+def test_implicit_gradient_works_for_any_one_element_output():
+    for shape in [(), (1,), (1, 1)]:
+        x = mg.ones(*shape, requires_grad=True)
+        (x * 3).backward()
+        assert x.grad.tolist() == np.full(shape, 3.0).tolist()
+
+
+def test_implicit_gradient_is_refused_for_non_scalars():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="grad can be implicitly created only for scalar"):
+        (x * 2).backward()
+
+
+def test_gradient_argument_gives_the_vector_jacobian_product():
+    x = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x**2
+    y.backward(gradient=mg.tensor([1.0, 0.1, 0.01]))
+    np.testing.assert_allclose(x.grad.numpy(), [2.0, 0.4, 0.06], rtol=1e-6)
+
+
+def test_gradient_of_the_wrong_shape_is_refused():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"Mismatch in shape: grad_output\[0\] has a shape of"):
+        (x * 2).backward(mg.ones(3))
+
+
+def test_gradients_accumulate_until_zeroed():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    (x * 3).sum().backward()
+    (x * 3).sum().backward()
+    assert x.grad.tolist() == [6.0, 6.0]
+    x.grad.zero_()
+    assert x.grad.tolist() == [0.0, 0.0]
+    (x * x).sum().backward()
+    assert x.grad.tolist() == [2.0, 4.0]
+    x.grad = None
+    (x * 5).sum().backward()
+    assert x.grad.tolist() == [5.0, 5.0]
+
+
+def test_the_first_gradient_is_a_copy_not_the_incoming_tensor():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    seed = mg.tensor([1.0, 1.0])
+    (x * 1).backward(seed)
+    seed.mul_(100)
+    x.grad.add_(1)
+    assert seed.tolist() == [100.0, 100.0]
+    assert x.grad.tolist() == [2.0, 2.0]
+
+
+def test_backward_on_a_leaf_itself():
+    x = mg.tensor(3.0, requires_grad=True)
+    x.backward()
+    assert x.grad.item() == 1.0
+
+
+def test_backward_twice_through_a_freed_graph_raises_pytorchs_error():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    loss = (x * x).sum()
+    loss.backward()
+    with pytest.raises(RuntimeError, match="backward through the graph a second time") as e:
+        loss.backward()
+    assert "retain_graph=True" in str(e.value)
+
+
+def test_retain_graph_allows_a_second_backward():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    loss = (x * x).exp().sum()
+    loss.backward(retain_graph=True)
+    first = x.grad.clone()
+    loss.backward()
+    np.testing.assert_allclose(x.grad.numpy(), 2 * first.numpy())
+
+
+def test_saved_tensors_are_unreadable_after_backward():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = x * x
+    node = y.grad_fn
+    assert len(node.saved_tensors) == 2
+    y.sum().backward()
+    with pytest.raises(RuntimeError, match="after they have already been freed"):
+        _ = node.saved_tensors
+
+
+def test_backward_frees_saved_tensors_while_the_graph_is_still_referenced():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    hidden = x.exp()
+    probe = weakref.ref(hidden)
+    loss = (hidden * hidden).sum()
+    del hidden
+    assert probe() is not None  # kept for backward by the Mul node
+    loss.backward()
+    assert probe() is None  # released, though `loss` and its graph live on
+
+
+def test_backward_through_a_graph_without_saved_tensors_can_repeat():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = (x + 1).sum()  # Add and Sum save nothing, so nothing is freed (as in PyTorch)
+    y.backward()
+    y.backward()
+    assert x.grad.tolist() == [2.0, 2.0]
+
+
+def test_backward_with_inputs_fills_only_those_grads():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    w = mg.tensor([3.0, 4.0], requires_grad=True)
+    (x * w).sum().backward(inputs=[w])
+    assert x.grad is None
+    assert w.grad.tolist() == [1.0, 2.0]
+
+
+# -- the multivariable chain rule: fan-out adds up ------------------------------------------
+
+
+def test_diamond_adds_the_gradients_of_every_path():
+    a = mg.tensor(3.0, requires_grad=True)
+    b = a + a
+    c = b + b
+    c.backward()
+    assert a.grad.item() == 4.0
+
+
+def test_diamond_with_products():
+    a = mg.tensor(3.0, requires_grad=True)
+    b = a * a  # 2a
+    c = b * a  # a³: 3a²
+    d = c + b  # 3a² + 2a
+    d.backward()
+    assert a.grad.item() == 3 * 9 + 2 * 3
+
+
+def test_a_node_runs_once_after_all_its_gradients_arrived():
+    calls = []
+    a = mg.tensor(1.0, requires_grad=True)
+    b = a * 2
+    b.register_hook(lambda g: calls.append(g.item()))
+    c = b * 3 + b * 4 + b
+    c.backward()
+    assert calls == [8.0]  # one call with the summed gradient, not three partial ones
+    assert a.grad.item() == 16.0
+
+
+def test_the_order_of_backward_is_deterministic():
+    def run():
+        order = []
+        x = mg.tensor([1.0, 2.0], requires_grad=True)
+        branches = [x * k for k in range(1, 6)]
+        for k, branch in enumerate(branches):
+            branch.register_hook(lambda g, k=k: order.append(k))
+        sum(b.sum() for b in branches).backward()
+        return order
+
+    first = run()
+    assert sorted(first) == [0, 1, 2, 3, 4]
+    assert all(run() == first for _ in range(5))
+    assert first == [4, 3, 2, 1, 0]  # the most recently created node runs first, as in PyTorch
+
+
+@pytest.mark.slow
+def test_a_million_op_chain_backpropagates_without_recursion_limits():
+    x = mg.tensor(1.5, requires_grad=True)
+    y = x
+    for _ in range(1_000_000):
+        y = y + 0.0
+    y.backward()
+    assert x.grad.item() == 1.0
+    del y  # freeing the chain must not recurse either
+    assert x.grad.item() == 1.0
+
+
+# -- memory: graphs are freed by reference counting alone -----------------------------------
+
+
+def _small_network_loss():
+    mg.manual_seed(0)
+    w1 = mg.randn(4, 8, requires_grad=True)
+    w2 = mg.randn(8, 3, requires_grad=True)
+    x = mg.randn(5, 4)
+    labels = mg.tensor([0, 1, 2, 1, 0])
+    h = (x @ w1).relu().tanh().sigmoid()
+    logits = h @ w2 / (w2.norm() + 1.0)
+    loss = -logits.log_softmax(dim=1)[mg.arange(5), labels].mean()
+    loss = loss + logits.softmax(1).max() + mg.cat([h, h], 1).sum() * 0 + mg.stack([h]).mean()
+    return loss, (w1, w2)
+
+
+def test_graphs_are_freed_when_the_loss_is_dropped_after_backward(node_count):
+    baseline = node_count()
+    loss, params = _small_network_loss()
+    assert node_count() > baseline + 10
+    loss.backward()
+    del loss
+    assert node_count() == baseline  # no gc.collect(): the graph held no reference cycle
+    assert params[0].grad is not None
+
+
+def test_graphs_are_freed_when_dropped_without_backward(node_count):
+    baseline = node_count()
+    loss, _ = _small_network_loss()
+    assert node_count() > baseline
+    del loss
+    assert node_count() == baseline
+
+
+def test_graphs_with_in_place_ops_and_retained_grads_are_freed(node_count):
+    baseline = node_count()
+    x = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    h = x * 2
+    h.retain_grad()
+    h[0] = 5.0
+    h.add_(1)
+    loss = h.exp().sum()
+    loss.register_hook(lambda g: g)
+    loss.backward()
+    del loss, h
+    assert node_count() == baseline
+
+
+def test_create_graph_gradients_free_their_graphs(node_count):
+    baseline = node_count()
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = (x**3).sum()
+    (g,) = mg.autograd.grad(y, x, create_graph=True)
+    assert g.grad_fn is not None
+    (g * g).sum().backward()
+    del y, g
+    assert node_count() == baseline
+    x.grad = None  # the second-order .grad holds no graph, but clear it all the same
+    assert node_count() == baseline
+
+
+# -- autograd.grad ---------------------------------------------------------------------------
+
+
+def test_autograd_grad_returns_a_tuple_and_never_touches_grad():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    w = mg.tensor([3.0, 4.0], requires_grad=True)
+    loss = (x * w).sum()
+    result = mg.autograd.grad(loss, [x, w])
+    assert isinstance(result, tuple) and len(result) == 2
+    assert result[0].tolist() == [3.0, 4.0] and result[1].tolist() == [1.0, 2.0]
+    assert x.grad is None and w.grad is None
+    (single,) = mg.autograd.grad((x * x).sum(), x)
+    assert single.tolist() == [2.0, 4.0]
+    assert x.grad is None
+
+
+def test_autograd_grad_with_grad_outputs_and_several_outputs():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    (g,) = mg.autograd.grad(x * x, x, grad_outputs=mg.tensor([1.0, 10.0]))
+    assert g.tolist() == [2.0, 40.0]
+    (g,) = mg.autograd.grad([x.sum(), (x * 3).sum()], [x])
+    assert g.tolist() == [4.0, 4.0]
+
+
+def test_autograd_grad_with_respect_to_an_intermediate_tensor():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 2
+    loss = (h * h).sum()
+    g_h, g_x = mg.autograd.grad(loss, [h, x])
+    assert g_h.tolist() == [4.0, 8.0]
+    assert g_x.tolist() == [8.0, 16.0]
+
+
+def test_autograd_grad_unused_inputs():
+    x = mg.tensor([1.0], requires_grad=True)
+    unused = mg.tensor([1.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="appears to not have been used in the graph"):
+        mg.autograd.grad((x * 2).sum(), [x, unused])
+    g = mg.autograd.grad((x * 2).sum(), [x, unused], allow_unused=True)
+    assert g[0].tolist() == [2.0] and g[1] is None
+
+
+def test_autograd_grad_frees_the_graph_unless_retained():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    mg.autograd.grad(y, x, retain_graph=True)
+    mg.autograd.grad(y, x)
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        mg.autograd.grad(y, x)
+
+
+# -- higher-order gradients ------------------------------------------------------------------
+
+
+def test_second_derivative_with_create_graph():
+    x = mg.tensor(2.0, requires_grad=True)
+    y = x**3
+    (dy,) = mg.autograd.grad(y, x, create_graph=True)
+    assert dy.item() == 12.0  # 3x²
+    assert dy.requires_grad and dy.grad_fn is not None
+    (d2y,) = mg.autograd.grad(dy, x, create_graph=True)
+    assert d2y.item() == 12.0  # 6x
+    (d3y,) = mg.autograd.grad(d2y, x)
+    assert d3y.item() == 6.0
+
+
+def test_without_create_graph_gradients_are_plain_tensors():
+    x = mg.tensor(2.0, requires_grad=True)
+    (dy,) = mg.autograd.grad(x**3, x)
+    assert not dy.requires_grad and dy.grad_fn is None
+
+
+def test_hessian_vector_product():
+    x = mg.tensor([1.0, 2.0, 3.0], dtype=mg.float64, requires_grad=True)
+    v = mg.tensor([1.0, 0.0, 1.0], dtype=mg.float64)
+    # f = Σx³ + x0·x1·x2; H = diag(6x) + the off-diagonal terms x_k of the product
+    f = (x**3).sum() + x[0] * x[1] * x[2]
+    (g,) = mg.autograd.grad(f, x, create_graph=True)
+    (hv,) = mg.autograd.grad((g * v).sum(), x)
+    a, b, c = 1.0, 2.0, 3.0
+    hessian = np.array([[6 * a, c, b], [c, 6 * b, a], [b, a, 6 * c]])
+    np.testing.assert_allclose(hv.numpy(), hessian @ v.numpy())
+
+
+def test_backward_with_create_graph_makes_grad_differentiable():
+    x = mg.tensor([0.5, 1.5], requires_grad=True)
+    (x**3).sum().backward(create_graph=True)
+    g = x.grad
+    assert g.grad_fn is not None
+    np.testing.assert_allclose(g.detach().numpy(), [0.75, 6.75])
+    x.grad = None
+    g.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [3.0, 9.0])  # 6x
+
+
+def test_second_derivatives_of_many_ops():
+    x = mg.tensor([0.5, 0.7], dtype=mg.float64, requires_grad=True)
+    f = (x.tanh().exp() * x.sigmoid() / x.sqrt() + x.log() * x**2.5 + x.softmax(0)
+         + x.log_softmax(0) + x.norm() + x.relu() ** 3 + (x @ x) + 2**x + 1 / x).sum()
+    (g,) = mg.autograd.grad(f, x, create_graph=True)
+    (h,) = mg.autograd.grad(g.sum(), x)
+
+    def numeric_grad(values):
+        def func(v):
+            with mg.no_grad():
+                t = mg.tensor(v, dtype=mg.float64)
+                return (t.tanh().exp() * t.sigmoid() / t.sqrt() + t.log() * t**2.5
+                        + t.softmax(0) + t.log_softmax(0) + t.norm() + t.relu() ** 3
+                        + (t @ t) + 2**t + 1 / t).sum().item()
+        eps = 1e-5
+        out = []
+        for i in range(len(values)):
+            up, down = values.copy(), values.copy()
+            up[i] += eps
+            down[i] -= eps
+            out.append((func(up) - func(down)) / (2 * eps))
+        return np.array(out)
+
+    point = np.array([0.5, 0.7])
+    np.testing.assert_allclose(g.detach().numpy(), numeric_grad(point), rtol=1e-6)
+    eps = 1e-4
+    row_sums = [(numeric_grad(point + eps * np.eye(2)[i]).sum()
+                 - numeric_grad(point - eps * np.eye(2)[i]).sum()) / (2 * eps) for i in range(2)]
+    np.testing.assert_allclose(h.numpy(), row_sums, rtol=1e-4)
+
+
+# -- gradient modes -------------------------------------------------------------------------
+
+
+def test_no_grad_stops_recording():
+    x = mg.tensor([1.0], requires_grad=True)
+    with mg.no_grad():
+        y = x * 2
+        assert not mg.is_grad_enabled()
+    assert mg.is_grad_enabled()
+    assert not y.requires_grad and y.grad_fn is None
+    with pytest.raises(RuntimeError, match="does not require grad and does not have a grad_fn"):
+        y.sum().backward()
+
+
+def test_grad_modes_nest_and_restore():
+    seen = []
+    with mg.no_grad():
+        seen.append(mg.is_grad_enabled())
+        with mg.enable_grad():
+            seen.append(mg.is_grad_enabled())
+            with mg.set_grad_enabled(False):
+                seen.append(mg.is_grad_enabled())
+            seen.append(mg.is_grad_enabled())
+        seen.append(mg.is_grad_enabled())
+    seen.append(mg.is_grad_enabled())
+    assert seen == [False, True, False, True, False, True]
+
+
+def test_enable_grad_records_inside_no_grad():
+    x = mg.tensor([1.0], requires_grad=True)
+    with mg.no_grad(), mg.enable_grad():
+        y = x * 2
+    assert y.grad_fn is not None
+
+
+def test_grad_modes_are_restored_after_an_exception():
+    with pytest.raises(ValueError), mg.no_grad():
+        raise ValueError
+    assert mg.is_grad_enabled()
+
+
+def test_set_grad_enabled_as_a_plain_call():
+    mg.set_grad_enabled(False)
+    assert not mg.is_grad_enabled()
+    mg.set_grad_enabled(True)
+    assert mg.is_grad_enabled()
+
+
+def test_grad_modes_as_decorators():
+    @mg.no_grad()
+    def evaluate():
+        return mg.is_grad_enabled()
+
+    @mg.set_grad_enabled(False)
+    def also_off():
+        return mg.is_grad_enabled()
+
+    @mg.enable_grad()
+    def on():
+        return mg.is_grad_enabled()
+
+    assert mg.is_grad_enabled()  # decorating switched nothing
+    assert evaluate() is False and also_off() is False
+    assert mg.is_grad_enabled()
+    with mg.no_grad():
+        assert on() is True
+        assert not mg.is_grad_enabled()
+    assert evaluate.__name__ == "evaluate"  # functools.wraps
+
+
+def test_no_grad_decorates_without_parentheses_as_in_pytorch():
+    @mg.no_grad
+    def evaluate(x):
+        return x * 2
+
+    @mg.enable_grad
+    def train(x):
+        return x * 2
+
+    x = mg.tensor([1.0], requires_grad=True)
+    assert not evaluate(x).requires_grad
+    with mg.no_grad():
+        assert train(x).requires_grad
+
+
+# -- detach, requires_grad_, retain_grad, hooks ----------------------------------------------
+
+
+def test_detach_shares_data_and_cuts_history():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    d = y.detach()
+    assert not d.requires_grad and d.is_leaf and d.grad_fn is None
+    d[0] = 100.0
+    assert y.tolist() == [100.0, 4.0]  # same memory
+    z = (d * x).sum()
+    z.backward()
+    assert x.grad.tolist() == [100.0, 4.0]  # d is a constant to autograd
+
+
+def test_detach_in_place():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    assert y.detach_() is y
+    assert y.is_leaf and not y.requires_grad and y.grad_fn is None
+
+
+def test_requires_grad_in_place():
+    x = mg.tensor([1.0, 2.0])
+    assert x.requires_grad_() is x and x.requires_grad
+    (x * 2).sum().backward()
+    assert x.grad.tolist() == [2.0, 2.0]
+    x.requires_grad_(False)
+    assert not (x * 2).requires_grad
+
+
+def test_reading_grad_of_a_non_leaf_warns():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    with pytest.warns(UserWarning, match="not a leaf Tensor is being accessed"):
+        assert y.grad is None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert x.grad is None  # leaves do not warn
+
+
+def test_retain_grad_keeps_a_non_leafs_gradient():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 3
+    y.retain_grad()
+    z = (y * y).sum()
+    z.backward(retain_graph=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert y.grad.tolist() == [6.0, 12.0]
+    z.backward()
+    assert y.grad.tolist() == [12.0, 24.0]  # accumulates like a leaf's
+    assert x.grad.tolist() == [36.0, 72.0]
+
+
+def test_register_hook_sees_and_may_replace_the_gradient():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 3
+    seen = []
+    y.register_hook(lambda g: seen.append(g.tolist()))
+    y.register_hook(lambda g: g * 10)  # replaces what flows on to x
+    x.register_hook(lambda g: g + 1)  # a leaf's hook runs before .grad is written
+    y.sum().backward()
+    assert seen == [[1.0, 1.0]]
+    assert x.grad.tolist() == [31.0, 31.0]
+
+
+def test_retain_grad_keeps_the_gradient_after_the_tensors_hooks_as_pytorch_does():
+    # PyTorch runs the retain_grad hook last, whenever it was registered.
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 3
+    h.retain_grad()
+    h.register_hook(lambda g: g * 2)
+    h.sum().backward()
+    assert h.grad.tolist() == [2.0, 2.0]
+    assert x.grad.tolist() == [6.0, 6.0]
+
+
+def test_hooks_can_be_removed():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    handle = x.register_hook(lambda g: g * 0)
+    (x * 3).sum().backward()
+    assert x.grad.tolist() == [0.0, 0.0]
+    handle.remove()
+    (x * 3).sum().backward()
+    assert x.grad.tolist() == [3.0, 3.0]
+
+
+def test_hooks_on_tensors_that_need_no_gradient_are_refused():
+    with pytest.raises(RuntimeError, match="doesn't require gradient"):
+        mg.tensor([1.0]).register_hook(lambda g: g)
+
+
+def test_autograd_grad_runs_the_hooks_of_its_inputs_as_pytorch_does():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    x.register_hook(lambda g: g + 1)
+    (g,) = mg.autograd.grad((x * 3).sum(), x)
+    assert g.tolist() == [4.0, 4.0]
+    assert x.grad is None
+
+
+def test_the_live_node_count_sees_graphs_kept_alive_by_a_cycle(node_count):
+    # The check the memory tests rely on: without gc.collect(), a cycle keeps nodes counted.
+    baseline = node_count()
+    x = mg.tensor([1.0], requires_grad=True)
+    y = x * 2
+    y.register_hook(lambda g, keep=[y]: g)  # noqa: B006  (a deliberate cycle: y -> node -> y)
+    del y
+    assert node_count() > baseline
+    gc.collect()
+    assert node_count() == baseline
