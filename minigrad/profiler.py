@@ -10,8 +10,9 @@ Function's name (`Mul`), backward under their node's name (`MulBackward0`). "Sel
 excludes the ops an op called (a backward calls forward ops to compute its gradients);
 "total" includes them.
 
-The profiler wraps `Function.apply` and `Node.apply` only while a profile is open, so
-minigrad pays nothing for it the rest of the time.
+The profiler wraps `Function.apply`, `Node.apply` and the in-place update that nothing
+records (`p -= lr * p.grad` under no_grad, shown as `sub_`) only while a profile is open,
+so minigrad pays nothing for it the rest of the time.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 
 from minigrad.autograd.engine import topological_order
 from minigrad.autograd.function import Function, Node
+from minigrad.tensor import _InplaceUfunc
 
 
 @dataclass
@@ -104,13 +106,19 @@ class profile:
         def node_apply(node, *grads):
             return timed(node.name(), original_backward, node, *grads)
 
+        def inplace_apply(op, a, b):  # `p -= lr * g` under no_grad: PyTorch's aten::sub_
+            return timed(op.__name__.lower() + "_", original_inplace, op, a, b)
+
+        self._original_inplace_apply = original_inplace = _InplaceUfunc.apply
         Function.apply = classmethod(function_apply)
         Node.apply = node_apply
+        _InplaceUfunc.apply = inplace_apply
         return self
 
     def __exit__(self, *exc) -> None:
         Function.apply = self._original_function_apply
         Node.apply = self._original_node_apply
+        _InplaceUfunc.apply = self._original_inplace_apply
         profile._active = None
 
     def _timed(self, name, call, *args, **kwargs):

@@ -294,9 +294,9 @@ class Tensor:
         return "minigrad." + dtypes.NAMES.get(self.dtype, str(self.dtype))
 
     def _type_name(self) -> str:
-        return {"f": "FloatTensor", "i": "LongTensor", "b": "BoolTensor"}.get(
-            self.dtype.kind, "Tensor"
-        )
+        names = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
+                 "int64": "LongTensor", "int32": "IntTensor", "bool": "BoolTensor"}
+        return names.get(self.dtype.name, "Tensor")
 
     def __repr__(self) -> str:
         suffixes = []

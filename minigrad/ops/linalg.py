@@ -35,14 +35,15 @@ class Mv(Function):
 
     @staticmethod
     def forward(ctx, a, v):
-        ctx.save_for_backward(a, v)
+        need_a, need_v = ctx.needs_input_grad
+        ctx.save_for_backward(a if need_v else None, v if need_a else None)
         return a.array @ v.array
 
     @staticmethod
     def backward(ctx, grad):
         a, v = ctx.saved_tensors
-        grad_a = grad.unsqueeze(1) * v.unsqueeze(0) if ctx.needs_input_grad[0] else None
-        grad_v = a.T @ grad if ctx.needs_input_grad[1] else None
+        grad_a = grad.unsqueeze(1) * v.unsqueeze(0) if v is not None else None
+        grad_v = a.T @ grad if a is not None else None
         return grad_a, grad_v
 
 
@@ -53,13 +54,14 @@ class Dot(Function):
 
     @staticmethod
     def forward(ctx, u, v):
-        ctx.save_for_backward(u, v)
+        need_u, need_v = ctx.needs_input_grad
+        ctx.save_for_backward(u if need_v else None, v if need_u else None)
         return np.dot(u.array, v.array)
 
     @staticmethod
     def backward(ctx, grad):
         u, v = ctx.saved_tensors
-        return grad * v, grad * u
+        return (grad * v if v is not None else None), (grad * u if u is not None else None)
 
 
 class MatMul(Function):
