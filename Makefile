@@ -39,8 +39,11 @@ CHECKED_NOTEBOOKS = $(wildcard notebooks/*.ipynb solutions/*.ipynb)
 RUN_ENV := PATH="$(CURDIR)/$(BIN):$$PATH" PYTHONHASHSEED=0 \
 	MPLBACKEND=module://matplotlib_inline.backend_inline
 # Checking and saving outputs also pins the graph layout program to the venv's graphviz-pure,
-# which writes the same SVG on every machine, even where a system Graphviz is installed.
-CHECK_ENV := $(RUN_ENV) MINIGRAD_DOT="$(CURDIR)/$(BIN)/graphviz-pure"
+# which writes the same SVG on every machine, even where a system Graphviz is installed,
+# and numpy's matrix library to one thread: the same order of floating-point sums on every
+# machine (so the same printed digits), and no threads fighting over a busy machine's cores.
+CHECK_ENV := $(RUN_ENV) MINIGRAD_DOT="$(CURDIR)/$(BIN)/graphviz-pure" \
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 
 .PHONY: help lab test execute exercises grade gallery bench torch dot venv install clean
 

@@ -100,6 +100,8 @@ def _format_array(array: np.ndarray, fmt: _Formatter, indent: int, summarize: bo
 def _add_suffixes(text: str, suffixes: list[str], indent: int) -> str:
     """Append ', suffix' for each suffix, starting a new line where the line would be too long."""
     parts = [text]
+    # PyTorch's count, two more than the last line's length: kept, so that a suffix moves
+    # to a new line exactly where PyTorch moves it.
     last_line_length = len(text) - text.rfind("\n") + 1
     for suffix in suffixes:
         if last_line_length + len(suffix) + 2 > LINE_WIDTH:

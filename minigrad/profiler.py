@@ -38,6 +38,16 @@ class OpStats:
     def average_time(self) -> float:
         return self.total_time / self.calls if self.calls else 0.0
 
+    @property
+    def key(self) -> str:
+        """PyTorch's name for `name` (a key_averages() row is a FunctionEventAvg)."""
+        return self.name
+
+    @property
+    def count(self) -> int:
+        """PyTorch's name for `calls`."""
+        return self.calls
+
 
 class ProfileTable(list):
     """The rows of a profile, one OpStats per operation name."""
@@ -122,6 +132,11 @@ class profile:
         profile._active = None
 
     def _timed(self, name, call, *args, **kwargs):
+        """Run call(*args, **kwargs), adding its time to `name`'s row.
+
+        Its time also counts as time spent in children for the op that called it (the frame
+        below on the stack), whose self time is then its total minus that.
+        """
         frame = [name, time.perf_counter(), 0.0]
         self._stack.append(frame)
         try:
@@ -139,7 +154,7 @@ class profile:
             stats.self_time += elapsed - frame[2]
 
     def key_averages(self) -> ProfileTable:
-        """One row per operation name, in the order the operations first ran."""
+        """One row per operation name, in the order the operations first finished."""
         return ProfileTable(self._stats.values())
 
 

@@ -21,6 +21,7 @@ import numpy as np
 from minigrad import dtypes
 from minigrad._formatting import format_tensor
 from minigrad.autograd import grad_mode
+from minigrad.autograd.function import RemovableHandle
 
 ReturnValues = namedtuple("ReturnValues", ["values", "indices"])
 
@@ -37,32 +38,20 @@ class Size(tuple):
         return int(np.prod(self, dtype=np.int64))
 
 
-class RemovableHandle:
-    """Returned by register_hook: call remove() to unregister the hook."""
-
-    def __init__(self, hooks: list, hook) -> None:
-        self._hooks = hooks
-        self._hook = hook
-
-    def remove(self) -> None:
-        if self._hook in self._hooks:
-            self._hooks.remove(self._hook)
-
-
 class Tensor:
     """An n-dimensional array with autograd. Create tensors with `minigrad.tensor(...)`."""
 
     __slots__ = (
         "array",          # the values, a numpy array
-        "_requires_grad",
+        "_requires_grad",  # behind the requires_grad property, which checks what is set
         "grad_fn",        # the node that made this tensor (None for leaves)
-        "_grad",
+        "_grad",          # behind the grad property, which warns on non-leaves
         "_output_nr",     # which output of grad_fn this tensor is
         "_version_box",   # [n]: how many in-place changes; shared with detach()ed aliases
         "_view_of",       # (tensor, index) if this is a view of part of tensor, else None
         "_accumulator",   # weak reference to the leaf's AccumulateGrad node
-        "_hooks",
-        "_retains_grad",
+        "_hooks",         # a leaf's gradient hooks (a non-leaf's live on its grad_fn)
+        "_retains_grad",  # set by retain_grad()
         "__weakref__",
     )
 
@@ -173,6 +162,11 @@ class Tensor:
         self._requires_grad = False
         return self
 
+    @property
+    def retains_grad(self) -> bool:
+        """True for a non-leaf whose .grad backward fills (after retain_grad())."""
+        return self._retains_grad
+
     def retain_grad(self) -> None:
         """Ask backward to fill `.grad` of this non-leaf tensor too."""
         if self.grad_fn is None:
@@ -214,7 +208,7 @@ class Tensor:
         return Size(self.array.shape)
 
     def size(self, dim: int | None = None):
-        return self.shape if dim is None else self.array.shape[dim]
+        return self.shape if dim is None else self.array.shape[_dim(dim, self.ndim)]
 
     @property
     def dtype(self) -> np.dtype:
@@ -315,6 +309,7 @@ class Tensor:
 
     # -- Python protocol -------------------------------------------------------------------
 
+    # == is elementwise, so a tensor hashes by identity (as in PyTorch): it can be a dict key.
     __hash__ = object.__hash__
     # `numpy_array * tensor` must call Tensor.__rmul__ (and record the op), not let numpy
     # convert the tensor to an array and lose the graph.
@@ -425,10 +420,17 @@ class Tensor:
         return ops.matmul(self, other)
 
     def mm(self, other):
+        """The product of two matrices; unlike matmul, mm accepts nothing else."""
+        if self.ndim != 2 or other.ndim != 2:
+            raise RuntimeError(f"{'self' if self.ndim != 2 else 'mat2'} must be a matrix")
         return ops.matmul(self, other)
 
     def dot(self, other):
-        return ops.matmul(self, other) if self.ndim == other.ndim == 1 else _dot_error(self, other)
+        if self.ndim != 1 or other.ndim != 1:
+            raise RuntimeError(
+                f"1D tensors expected, but got {self.ndim}D and {other.ndim}D tensors"
+            )
+        return ops.matmul(self, other)
 
     # -- comparisons: bool tensors, never recorded -----------------------------------------
 
@@ -518,7 +520,7 @@ class Tensor:
     # -- reductions ------------------------------------------------------------------------
 
     def sum(self, dim=None, keepdim: bool = False):
-        if dim is None:
+        if dim is None and not keepdim:
             return ops.Sum.apply(self, None, False)
         return ops.SumDim.apply(self, _dims(dim, self.ndim), keepdim)
 
@@ -528,7 +530,7 @@ class Tensor:
                 f"mean(): could not infer output dtype. Input dtype must be either a floating "
                 f"point or complex dtype. Got: {self._dtype_name()}. Convert it with .float()."
             )
-        if dim is None:
+        if dim is None and not keepdim:
             return ops.Mean.apply(self, None, False)
         return ops.MeanDim.apply(self, _dims(dim, self.ndim), keepdim)
 
@@ -536,13 +538,14 @@ class Tensor:
         """The largest element; with `dim`, (values, indices) along that dimension."""
         if dim is None:
             return ops.Max.apply(self)
-        values, indices = ops.MaxDim.apply(self, _dim(dim, self.ndim), keepdim, np.argmax)
+        values, indices = ops.MaxDim.apply(self, _dim(dim, self.ndim), keepdim)
         return ReturnValues(values, indices)
 
     def min(self, dim=None, keepdim: bool = False):
+        """The smallest element; with `dim`, (values, indices) along that dimension."""
         if dim is None:
             return ops.Min.apply(self)
-        values, indices = ops.MinDim.apply(self, _dim(dim, self.ndim), keepdim, np.argmin)
+        values, indices = ops.MinDim.apply(self, _dim(dim, self.ndim), keepdim)
         return ReturnValues(values, indices)
 
     def argmax(self, dim=None, keepdim: bool = False):
@@ -557,8 +560,7 @@ class Tensor:
 
     def norm(self, p=2, dim=None, keepdim: bool = False):
         """The p-norm (default: Euclidean length) of all elements, or along `dim`."""
-        dims = None if dim is None else _dims(dim, self.ndim)
-        return ops.Norm.apply(self, p, dims, keepdim)
+        return ops.Norm.apply(self, p, _dims(dim, self.ndim), keepdim)
 
     def softmax(self, dim: int):
         return ops.Softmax.apply(self, _dim(dim, self.ndim))
@@ -715,6 +717,10 @@ class Tensor:
 
 
 def _init(t: Tensor, array: np.ndarray) -> None:
+    """Set every slot of a tensor object that already exists (Tensor(...), nn.Parameter).
+
+    The same fields as Tensor._wrap sets: _wrap does it inline, one call less on every op.
+    """
     t.array = array
     t._requires_grad = False
     t.grad_fn = None
@@ -797,14 +803,21 @@ def _result_dtype_name(a: Tensor, b: Tensor) -> str:
 
 
 def _scalar_like(value, like: Tensor) -> Tensor:
-    """Turn a Python number into a 0-d tensor with the other operand's dtype (PyTorch's rule)."""
+    """Turn a Python number into a 0-d tensor for an operation with `like` (PyTorch's rule).
+
+    A number of like's kind or a lower one takes like's dtype, so a float32 x + 1 stays
+    float32. A number of a higher kind gets its own kind's default dtype (float32 for a
+    float, int64 for an int), so an int64 x + 0.5 is float32.
+    """
     if isinstance(value, (bool, int, float, np.number)):
         kind = like.array.dtype.kind
-        if kind == "f" or (kind in "iu" and not isinstance(value, float)) or kind == "b" and \
-                isinstance(value, bool):
+        fits = (kind == "f"
+                or (kind in "iu" and not isinstance(value, float))
+                or (kind == "b" and isinstance(value, bool)))
+        if fits:
             return Tensor._wrap(np.array(value, dtype=like.array.dtype))
-        return Tensor._wrap(np.array(value, dtype=np.float32 if isinstance(value, float)
-                                     else np.int64))
+        default = np.float32 if isinstance(value, float) else np.int64
+        return Tensor._wrap(np.array(value, dtype=default))
     return tensor(value)
 
 
@@ -829,10 +842,6 @@ def _binary(function, a: Tensor, b: Tensor) -> Tensor:
         raise
 
 
-def _dot_error(a, b):
-    raise RuntimeError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
-
-
 def _dim(dim: int, ndim: int) -> int:
     """Normalize a possibly negative dimension, with PyTorch's error when out of range."""
     low, high = -max(ndim, 1), max(ndim, 1) - 1
@@ -843,10 +852,17 @@ def _dim(dim: int, ndim: int) -> int:
     return dim % max(ndim, 1) if ndim else 0
 
 
-def _dims(dim, ndim: int) -> tuple:
-    if isinstance(dim, (tuple, list)):
-        return tuple(sorted(_dim(d, ndim) for d in dim))
-    return (_dim(dim, ndim),)
+def _dims(dim, ndim: int) -> tuple | None:
+    """Normalize one dimension or several to a sorted tuple; None (all of them) stays None."""
+    if dim is None:
+        return None
+    if not isinstance(dim, (tuple, list)):
+        return (_dim(dim, ndim),)
+    dims = sorted(_dim(d, ndim) for d in dim)
+    for first, second in zip(dims, dims[1:]):
+        if first == second:
+            raise RuntimeError(f"dim {first} appears multiple times in the list of dims")
+    return tuple(dims)
 
 
 def _shape_arg(shape) -> tuple:

@@ -195,6 +195,20 @@ def test_gradients_accumulate_until_zeroed():
     assert x.grad.tolist() == [5.0, 5.0]
 
 
+def test_grads_made_with_create_graph_are_copies_that_later_backwards_add_to():
+    a = mg.tensor(1.0, requires_grad=True)
+    b = mg.tensor(2.0, requires_grad=True)
+    (a + b).backward(create_graph=True)  # Add sends one gradient tensor to both inputs
+    assert a.grad is not b.grad
+    (a + b).backward()  # adds in place into each .grad
+    assert (a.grad.item(), b.grad.item()) == (2.0, 2.0)
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    g = mg.tensor([1.0, 1.0])
+    x.backward(g, create_graph=True)
+    x.backward(g)
+    assert g.tolist() == [1.0, 1.0] and x.grad.tolist() == [2.0, 2.0]
+
+
 def test_the_first_gradient_is_a_copy_not_the_incoming_tensor():
     x = mg.tensor([1.0, 2.0], requires_grad=True)
     seed = mg.tensor([1.0, 1.0])
@@ -264,6 +278,34 @@ def test_backward_with_inputs_fills_only_those_grads():
     (x * w).sum().backward(inputs=[w])
     assert x.grad is None
     assert w.grad.tolist() == [1.0, 2.0]
+
+
+def test_backward_with_a_non_leaf_input_accumulates_its_grad_as_pytorch_does():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    z = (y * 3).sum()
+    z.backward(inputs=[y], retain_graph=True)
+    z.backward(inputs=[y])
+    assert y.retains_grad  # as after y.retain_grad(): reading y.grad does not warn
+    assert y.grad.tolist() == [6.0, 6.0]  # added up, like a leaf's
+    assert x.grad is None
+
+
+def test_a_non_leaf_both_retained_and_in_inputs_gets_its_gradient_once():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    y.retain_grad()
+    (y * 3).sum().backward(inputs=[y])
+    assert y.grad.tolist() == [3.0, 3.0]
+
+
+def test_an_output_listed_twice_sends_both_gradients():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * 3).sum()
+    mg.autograd.backward([y, y], retain_graph=True)
+    assert x.grad.tolist() == [6.0, 6.0]
+    (grad,) = mg.autograd.grad([y, y], x)
+    assert grad.tolist() == [6.0, 6.0]
 
 
 # -- the multivariable chain rule: fan-out adds up ------------------------------------------
@@ -673,6 +715,22 @@ def test_retain_grad_keeps_the_gradient_after_the_tensors_hooks_as_pytorch_does(
     h.sum().backward()
     assert h.grad.tolist() == [2.0, 2.0]
     assert x.grad.tolist() == [6.0, 6.0]
+
+
+def test_a_node_hook_sees_and_may_replace_the_gradients_backward_returned():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    seen = []
+    y.grad_fn.register_hook(lambda grad_inputs, grad_outputs: seen.append(
+        (grad_inputs[0].tolist(), grad_outputs[0].tolist())))
+    handle = y.grad_fn.register_hook(lambda grad_inputs, grad_outputs: (grad_inputs[0] * 10,))
+    y.sum().backward(retain_graph=True)
+    assert seen == [([2.0, 2.0], [1.0, 1.0])]
+    assert x.grad.tolist() == [20.0, 20.0]
+    handle.remove()
+    x.grad = None
+    y.sum().backward()
+    assert x.grad.tolist() == [2.0, 2.0]
 
 
 def test_hooks_can_be_removed():

@@ -222,6 +222,59 @@ def test_returning_an_input_unchanged_gives_a_new_tensor_with_history():
     assert x.grad.tolist() == [3.0, 3.0]
 
 
+def test_returning_another_input_leaves_that_input_as_it_was():
+    class SecondOf(Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            return b
+
+        @staticmethod
+        def backward(ctx, grad):
+            return None, grad
+
+    a = mg.tensor(1.0, requires_grad=True)
+    b = mg.tensor(2.0)  # needs no gradient: recording must not give it a history
+    y = SecondOf.apply(a, b)
+    assert y is not b and y.grad_fn.name() == "SecondOfBackward"
+    assert b.is_leaf and b.grad_fn is None and not b.requires_grad
+
+
+def test_keyword_arguments_are_inputs_in_the_place_of_their_parameter():
+    class Affine(Function):
+        @staticmethod
+        def forward(ctx, x, w, b=None):
+            ctx.save_for_backward(x, w)
+            return x * w + (0.0 if b is None else b)
+
+        @staticmethod
+        def backward(ctx, grad):
+            x, w = ctx.saved_tensors
+            return grad * w, grad * x, None
+
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    w = mg.tensor([3.0, 4.0], requires_grad=True)
+    y = Affine.apply(x, w=w)  # b takes its default, and counts as an argument too
+    assert y.tolist() == [3.0, 8.0]
+    assert len(y.grad_fn.next_functions) == 2  # x and w; b = None is not a tensor
+    assert y.grad_fn.needs_input_grad == (True, True, False)
+    y.sum().backward()
+    assert x.grad.tolist() == [3.0, 4.0] and w.grad.tolist() == [1.0, 2.0]
+
+
+def test_keyword_only_parameters_of_forward_are_refused_by_apply():
+    class Pow(Function):
+        @staticmethod
+        def forward(ctx, x, *, n):
+            return x**n
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad
+
+    with pytest.raises(TypeError, match=r"keyword-only arguments \['n'\] cannot be passed"):
+        Pow.apply(mg.tensor(2.0, requires_grad=True), n=3)
+
+
 def test_several_outputs_and_mark_non_differentiable():
     received = []
 

@@ -303,3 +303,16 @@ def test_in_place_on_a_view_of_a_leaf_that_requires_grad_is_refused():
     w = mg.tensor([1.0, 2.0], requires_grad=True)
     with pytest.raises(RuntimeError, match="a view of a leaf Variable that requires grad"):
         w[0:1].mul_(2)
+
+
+def test_an_element_of_a_vector_is_a_view_as_in_pytorch():
+    v = mg.tensor([1.0, 2.0])
+    first = v[0]  # a 0-d view of v's memory, not a copied number
+    first += 10
+    assert v.tolist() == [11.0, 2.0]
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 1
+    h[1].mul_(3)  # recorded on h, as for a slice
+    assert h.tolist() == [1.0, 6.0] and h.grad_fn.name() == "CopySlices"
+    h.sum().backward()
+    assert x.grad.tolist() == [1.0, 3.0]

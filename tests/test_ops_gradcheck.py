@@ -404,6 +404,19 @@ def test_gradcheck_works_in_float64_whatever_the_inputs_dtype():
     assert x.dtype == mg.float32 and x.tolist() == pytest.approx([0.1, 0.2])  # untouched
 
 
+def test_gradcheck_nudges_inputs_that_are_transposed_or_expanded_views():
+    base = np.arange(6.0).reshape(2, 3)
+    transposed = mg.tensor(base).T.detach().requires_grad_()  # not C-contiguous
+    assert gradcheck(lambda t: (t * t).sum(), (transposed,))
+    expanded = mg.tensor([1.0, 2.0]).expand(3, 2).detach().requires_grad_()
+    assert gradcheck(lambda t: (t * t).sum(dim=0), (expanded,))
+
+
+def test_sum_and_mean_keepdim_without_dim():
+    check(lambda t: t.sum(dim=None, keepdim=True) * t.mean(dim=None, keepdim=True),
+          np.arange(6.0).reshape(2, 3))
+
+
 def test_gradcheck_catches_an_output_cut_from_the_graph():
     with pytest.raises(GradcheckError, match="does not require grad"):
         gradcheck(lambda t: (t * 2).detach(), (leaf([1.0, 2.0]),))

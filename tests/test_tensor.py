@@ -6,6 +6,8 @@ holds and what the ops compute.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -121,6 +123,9 @@ def test_shape_ndim_numel_size():
     assert t.numel() == 24
     assert t.size() == (2, 3, 4) and t.size(1) == 3 and t.size(-1) == 4
     assert mg.tensor(5.0).shape == () and mg.tensor(5.0).numel() == 1
+    with pytest.raises(IndexError, match=re.escape(
+            "Dimension out of range (expected to be in range of [-3, 2], but got 3)")):
+        t.size(3)
 
 
 def test_item_returns_a_python_number_and_refuses_many_elements():
@@ -292,6 +297,25 @@ def test_reductions_with_dim_and_keepdim():
     m = t.min(dim=0, keepdim=True)
     assert m.values.tolist() == [[1.0, 2.0, 3.0]] and m.indices.tolist() == [[0, 1, 0]]
     assert mg.sum(t).item() == 21.0 and mg.mean(t, 0).tolist() == [2.5, 3.5, 4.5]
+
+
+def test_keepdim_without_dim_keeps_every_dimension_as_in_pytorch():
+    t = mg.tensor([[1.0, 5.0, 3.0], [4.0, 2.0, 6.0]], requires_grad=True)
+    total = t.sum(dim=None, keepdim=True)
+    assert total.shape == (1, 1) and total.tolist() == [[21.0]]
+    assert t.mean(dim=None, keepdim=True).tolist() == [[3.5]]
+    (total * 2).sum().backward()
+    assert t.grad.tolist() == [[2.0, 2.0, 2.0], [2.0, 2.0, 2.0]]
+
+
+@pytest.mark.parametrize(("reduce", "dim"), [
+    (lambda t: t.sum((0, -2)), 0),
+    (lambda t: t.mean((1, 1)), 1),
+    (lambda t: t.norm(dim=(0, 0)), 0),
+])
+def test_a_dimension_listed_twice_is_pytorchs_error(reduce, dim):
+    with pytest.raises(RuntimeError, match=f"dim {dim} appears multiple times in the list of dims"):
+        reduce(mg.ones(2, 3))
 
 
 def test_elementwise_functions_match_numpy():

@@ -9,6 +9,7 @@ installed (`make test WITH_TORCH=1` installs it).
 from __future__ import annotations
 
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -201,9 +202,30 @@ def float64_program(lib):
     return {"y": y, "x.grad": x.grad}
 
 
+def backward_arguments(lib):
+    """backward(inputs=) with a non-leaf, an output listed twice, .grad after create_graph."""
+    x, w = leaf(lib, V), leaf(lib, V * 2)
+    h = x * w
+    z = (h * 3).sum()
+    z.backward(inputs=[h], retain_graph=True)
+    z.backward(inputs=[h])  # h.grad adds up, as a leaf's would
+    y = (x * 3).sum()
+    lib.autograd.backward([y, y], inputs=[x], retain_graph=True)
+    (twice,) = lib.autograd.grad([y, y], x)
+    a, b = leaf(lib, 1.0), leaf(lib, 2.0)
+    with warnings.catch_warnings():  # PyTorch warns that .grad and its graph form a cycle
+        warnings.simplefilter("ignore", UserWarning)
+        (a + b).backward(create_graph=True)
+    (a + b).backward()  # adds into each .grad in place
+    total = (x * w).sum(dim=None, keepdim=True)
+    return {"h.grad": h.grad, "x.grad": x.grad, "twice": twice, "a.grad": a.grad,
+            "b.grad": b.grad, "total": total}
+
+
 PROGRAMS = [first_example, mlp_cross_entropy, elementwise, reductions, shapes, indexing,
             joining, broadcasting, matrix_products, in_place_on_non_leaves, higher_order,
-            retained_grads_and_hooks, custom_function, training_steps, float64_program]
+            retained_grads_and_hooks, custom_function, training_steps, float64_program,
+            backward_arguments]
 
 # Programs whose graphs PyTorch builds from other nodes: batched matmul is an UnsafeView of a
 # Bmm there, and the nodes of a create_graph backward have names of their own
@@ -315,7 +337,9 @@ def test_the_order_in_which_hooks_fire(torch):
         "lib.arange(3)", "lib.arange(0.0, 1.0, 0.5)",
         "lib.zeros(2)", "lib.full((2,), 3)", "lib.full((2,), 3.0)", "lib.ones(2).long()",
         "lib.randn(2)", "lib.zeros_like(lib.tensor([1, 2]))", "lib.tensor([1.0]) > 0",
-        "lib.tensor(np.float64(1.5))",
+        "lib.tensor(np.float64(1.5))", "lib.where(lib.tensor([True, False]), 1, 0)",
+        "lib.where(lib.tensor([True, False]), 1, 0.5)",
+        "lib.where(lib.tensor([True, False]), True, False)",
     ],
 )
 def test_dtypes_match(torch, expression):
@@ -379,6 +403,10 @@ ERRORS = {
     "set requires_grad": lambda lib: setattr(leaf(lib, [1.0]) * 2, "requires_grad", False),
     "grad unused": lambda lib: lib.autograd.grad(leaf(lib, [1.0]).sum() * 1,
                                                  [leaf(lib, [1.0])]),
+    "mm of a vector": lambda lib: lib.ones(3).mm(lib.ones(3, 3)),
+    "mm by a vector": lambda lib: lib.ones(3, 3).mm(lib.ones(3)),
+    "size range": lambda lib: lib.ones(2, 3).size(2),
+    "dim twice": lambda lib: lib.ones(2, 3).sum((1, -1)),
 }
 
 

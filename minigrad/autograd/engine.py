@@ -9,8 +9,11 @@
        (that sum is the multivariable chain rule: a tensor used twice gets two
        contributions), calls its Function's backward, and sends one gradient along each
        of its edges. `AccumulateGrad` nodes add what they receive to the leaf's `.grad`.
+       Unless retain_graph=True, a node frees what it saved as soon as its backward has
+       run, so memory comes back while the walk goes on.
 
 The walk is a loop, not a recursion, so a chain of a million operations is no problem.
+With `inputs` (backward) or in `grad()`, only the nodes that lead to those inputs run.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import heapq
 
 import numpy as np
 
-from minigrad.autograd import grad_mode
+from minigrad.autograd import function, grad_mode
 from minigrad.autograd.function import AccumulateGrad, gradient_edge, reduce_to_shape
 
 
@@ -37,6 +40,8 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         for i, t in enumerate(inputs):
             if not t.requires_grad:
                 raise RuntimeError(f"input {i} passed to backward() does not require grad.")
+            if t.grad_fn is not None:
+                t.retain_grad()  # as PyTorch does: a non-leaf input's .grad is filled too
             targets[gradient_edge(t)] = t
     _run(tensors, grads, retain_graph, create_graph, targets, capture=False)
 
@@ -49,7 +54,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     create_graph=True they are themselves recorded, so they can be differentiated again.
     """
     outputs, grads = _roots(outputs, grad_outputs)
-    single = not isinstance(inputs, (tuple, list))
     inputs = _as_tuple(inputs)
     if retain_graph is None:
         retain_graph = create_graph
@@ -61,21 +65,17 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             )
         targets[gradient_edge(t)] = i
     found = _run(outputs, grads, retain_graph, create_graph, targets, capture=True)
-    result = []
     for i in range(len(inputs)):
-        if i not in found:
-            if not allow_unused:
-                raise RuntimeError(
-                    f"One of the differentiated Tensors (index {i}) appears to not have been "
-                    "used in the graph. Set allow_unused=True if this is the desired behavior."
-                )
-            result.append(None)
-        else:
-            result.append(found[i])
-    return tuple(result) if not single else (result[0],)
+        if i not in found and not allow_unused:
+            raise RuntimeError(
+                f"One of the differentiated Tensors (index {i}) appears to not have been "
+                "used in the graph. Set allow_unused=True if this is the desired behavior."
+            )
+    return tuple([found.get(i) for i in range(len(inputs))])
 
 
 def _as_tuple(x) -> tuple:
+    """One tensor or a sequence of them, as a tuple."""
     from minigrad.tensor import Tensor
 
     return (x,) if isinstance(x, Tensor) else tuple(x)
@@ -83,14 +83,14 @@ def _as_tuple(x) -> tuple:
 
 def _roots(tensors, grads):
     """Check the outputs and their starting gradients, creating 1 for one-element outputs."""
-    from minigrad.tensor import Tensor, ones_like
+    from minigrad.tensor import Tensor, ones_like, tensor
 
     tensors = _as_tuple(tensors)
     if grads is None:
         grads = (None,) * len(tensors)
     else:
-        grads = (grads,) if isinstance(grads, Tensor) or not isinstance(grads, (tuple, list)) \
-            else tuple(grads)
+        if isinstance(grads, Tensor) or not isinstance(grads, (tuple, list)):
+            grads = (grads,)  # one gradient, for one output
         if len(grads) != len(tensors):
             raise RuntimeError(
                 f"grad_tensors has {len(grads)} elements but there are {len(tensors)} tensors"
@@ -114,9 +114,7 @@ def _roots(tensors, grads):
             g = ones_like(t)
         else:
             if not isinstance(g, Tensor):
-                from minigrad.tensor import tensor as make
-
-                g = make(g, dtype=t.dtype)
+                g = tensor(g, dtype=t.dtype)
             if g.shape != t.shape:
                 raise RuntimeError(
                     f"Mismatch in shape: grad_output[{i}] has a shape of {list(g.shape)} and "
@@ -128,19 +126,19 @@ def _roots(tensors, grads):
 
 def topological_order(roots) -> list:
     """Nodes reachable from `roots` (a list of nodes), each after all nodes that feed it."""
-    dependencies = {}
-    stack = [node for node in roots if node is not None]
-    for node in stack:
-        dependencies.setdefault(node, 0)
-    seen = dict.fromkeys(stack)
+    # dependencies[node]: how many edges point at node. A node listed twice in roots is
+    # still one node: its edges must be counted once.
+    dependencies = dict.fromkeys([node for node in roots if node is not None], 0)
+    stack = list(dependencies)
     while stack:
         node = stack.pop()
         for child, _ in node.next_functions:
             if child is None:
                 continue
-            dependencies[child] = dependencies.get(child, 0) + 1
-            if child not in seen:
-                seen[child] = None
+            if child in dependencies:
+                dependencies[child] += 1
+            else:  # first time seen: its own edges are still to be counted
+                dependencies[child] = 1
                 stack.append(child)
     ready = [(-n._sequence_nr, n) for n in dependencies if dependencies[n] == 0]
     heapq.heapify(ready)
@@ -176,24 +174,18 @@ def _run(roots, root_grads, retain_graph, create_graph, targets, capture):
             grads = buffers.pop(node, None)
             if grads is None:
                 continue
-            grads = _run_pre_hooks(node, grads)
-            if targets is not None:
-                for nr, g in enumerate(grads):
-                    key = (node, nr)
-                    if key in targets and g is not None:
-                        if capture:
-                            if isinstance(node, AccumulateGrad):  # a leaf's hooks still run
-                                g = _run_leaf_hooks(node.variable, g)
-                            captured[targets[key]] = g
-                        elif not isinstance(node, AccumulateGrad):
-                            _accumulate(targets[key], g, create_graph)
+            grads = _run_pre_hooks(node, grads)  # (retain_grad fills .grad of non-leaves here)
+            if capture:
+                _capture(node, grads, targets, captured)
             if isinstance(node, AccumulateGrad):
                 if not capture and (targets is None or (node, 0) in targets):
                     _accumulate(node.variable, grads[0], create_graph)
                 continue
             grad_inputs = _call_backward(node, grads)
             for hook in node._hooks:
-                hook(grad_inputs, grads)
+                replaced = hook(grad_inputs, grads)
+                if replaced is not None:
+                    grad_inputs = tuple(replaced)
             if not retain_graph:
                 node._release()
             for index, ((child, nr), g) in enumerate(zip(node.next_functions, grad_inputs)):
@@ -203,6 +195,16 @@ def _run(roots, root_grads, retain_graph, create_graph, targets, capture):
     finally:
         grad_mode._enabled = prev
     return captured
+
+
+def _capture(node, grads, targets, captured) -> None:
+    """grad(): keep the gradients that reach an input, under that input's index."""
+    for nr, g in enumerate(grads):
+        index = targets.get((node, nr))
+        if index is not None and g is not None:
+            if isinstance(node, AccumulateGrad):  # a leaf's hooks run before it is returned
+                g = _run_leaf_hooks(node.variable, g)
+            captured[index] = g
 
 
 def _prune(order, targets):
@@ -216,9 +218,10 @@ def _prune(order, targets):
 
 
 def _add_to_buffer(buffers, node, nr, grad) -> None:
+    """Add `grad` to what output `nr` of `node` has received so far."""
     slots = buffers.get(node)
     if slots is None:
-        slots = buffers[node] = [None] * max(1, len(node._output_meta))
+        slots = buffers[node] = [None] * len(node._output_meta)
     slots[nr] = grad if slots[nr] is None else slots[nr] + grad
 
 
@@ -272,17 +275,15 @@ def _call_backward(node, grads) -> tuple:
 
 
 def _zeros(shape, dtype):
-    from minigrad.tensor import Tensor
-
-    return Tensor._wrap(np.zeros(shape, dtype=dtype))
+    return function.Tensor._wrap(np.zeros(shape, dtype=dtype))
 
 
 def _fit_gradient(node, index, grad):
     """Check a gradient against its input's shape and undo broadcasting where needed."""
-    from minigrad.tensor import Tensor, tensor
-
     shape, dtype = node._input_meta[index]
-    if not isinstance(grad, Tensor):
+    if not isinstance(grad, function.Tensor):  # a number or an array from a custom backward
+        from minigrad.tensor import tensor
+
         grad = tensor(grad, dtype=dtype)
     if grad.array.shape != shape:
         try:
@@ -307,15 +308,18 @@ def _run_leaf_hooks(variable, grad):
 
 
 def _accumulate(variable, grad, create_graph) -> None:
-    """leaf.grad += grad, running the leaf's hooks first (they may replace the gradient)."""
+    """leaf.grad += grad, running the leaf's hooks first (they may replace the gradient).
+
+    A new .grad is always a copy: the gradient that arrives may be shared (Add sends the
+    same tensor to both its inputs, backward(gradient=g) starts from the caller's g), and
+    a later backward adds into .grad in place. With create_graph=True the copy and the sum
+    are recorded, so .grad can be differentiated again.
+    """
     grad = _run_leaf_hooks(variable, grad)
-    if variable.grad_fn is not None:  # a non-leaf that retains its grad
-        variable._grad = grad if create_graph else grad.detach()
-        return
     if grad.dtype != variable.dtype:
         grad = grad.to(variable.dtype)
     if variable._grad is None:
-        variable._grad = grad if create_graph else grad.detach().clone()
+        variable._grad = grad.clone() if create_graph else grad.detach().clone()
     elif create_graph:
         variable._grad = variable._grad + grad
     else:

@@ -19,6 +19,7 @@ adds the incoming gradient to the leaf's `.grad`; an input that needs no gradien
 
 from __future__ import annotations
 
+import inspect
 import weakref
 from itertools import count
 
@@ -70,7 +71,7 @@ class Node:
     _non_differentiable: tuple = ()
     _pre_hooks: dict | None = None  # output_nr -> hooks registered on that output tensor
     _retain_hooks: dict | None = None  # output_nr -> the hook that fills a retained .grad
-    _hooks: tuple = ()
+    _hooks: tuple | list = ()  # hooks run after backward (register_hook)
     _constant_refs: dict | None = None  # input index -> constant (0-d) or weakref, for drawings
 
     def __init__(self) -> None:
@@ -127,19 +128,11 @@ class Node:
             result.append(tensor)
         return tuple(result)
 
-    def _unpack(self, saved):
-        # A saved output is kept as its array, not as the tensor object: the tensor points
-        # to this node through grad_fn, and the node pointing back would make a reference
-        # cycle that keeps every graph alive until the garbage collector runs.
-        if isinstance(saved, _SavedOutput):
-            return saved.unpack(self)
-        return saved
-
     def peek_saved(self) -> tuple:
         """The saved tensors without version checks, () once freed (for drawing tools)."""
         if self._freed or self._saved is None:
             return ()
-        return tuple(self._unpack(s) for s in self._saved)
+        return tuple(s.unpack(self) if type(s) is _SavedOutput else s for s in self._saved)
 
     def _release(self) -> None:
         """Free what forward saved: called after backward unless retain_graph=True."""
@@ -153,10 +146,16 @@ class Node:
 
     # -- hooks -----------------------------------------------------------------------------
 
-    def register_hook(self, fn):
-        """Call fn(grad_inputs, grad_outputs) after this node's backward has run."""
-        self._hooks = (*self._hooks, fn)
-        return fn
+    def register_hook(self, fn) -> RemovableHandle:
+        """Call fn(grad_inputs, grad_outputs) after this node's backward has run.
+
+        grad_inputs are the gradients backward returned, one per tensor input; a tuple the
+        hook returns replaces them. Returns a handle whose remove() unregisters the hook.
+        """
+        if not self._hooks:
+            self._hooks = []
+        self._hooks.append(fn)
+        return RemovableHandle(self._hooks, fn)
 
     def _output_hooks(self, output_nr: int) -> list:
         """The list of hooks for one output tensor, created on first use."""
@@ -172,7 +171,13 @@ class Node:
 
 
 class _SavedOutput:
-    """Stands in for a saved output tensor (see Node._unpack)."""
+    """Stands in for an output that forward saved (Exp saves e^x, its own result).
+
+    The output tensor itself cannot be kept: it points to the node through grad_fn, and the
+    node pointing back would make a reference cycle, so every graph would stay alive until
+    the garbage collector runs. The node keeps the output's array instead, and rebuilds an
+    equivalent tensor when backward asks for it.
+    """
 
     __slots__ = ("index", "array", "version_box", "requires_grad")
 
@@ -183,6 +188,7 @@ class _SavedOutput:
         self.requires_grad = tensor.requires_grad
 
     def unpack(self, node):
+        """A tensor like the saved output: same array and version, and grad_fn `node`."""
         tensor = Tensor._wrap(self.array, self.requires_grad)
         tensor._version_box = self.version_box
         if self.requires_grad:
@@ -220,6 +226,18 @@ def accumulator_of(tensor) -> AccumulateGrad:
     return acc
 
 
+class RemovableHandle:
+    """Returned by register_hook: call remove() to unregister the hook."""
+
+    def __init__(self, hooks: list, hook) -> None:
+        self._hooks = hooks
+        self._hook = hook
+
+    def remove(self) -> None:
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+
 NO_EDGE = (None, 0)  # the edge of an input that needs no gradient
 
 
@@ -248,9 +266,10 @@ class Function:
 
         y = MyRelu.apply(x)          # y.grad_fn is a MyReluBackward node
 
-    forward receives the arguments as given (tensors are not recorded while it runs) and
-    may return tensors or numpy arrays; backward receives one gradient per output and
-    returns one per forward argument, None for arguments that are not tensors or need none.
+    forward receives the arguments as given, keyword ones in the place of their parameter
+    (tensors are not recorded while it runs), and may return tensors or numpy arrays;
+    backward receives one gradient per output and returns one per forward argument, None
+    for arguments that are not tensors or need none.
     Gradients may have a broadcast shape: the engine sums them down to the input's shape.
     """
 
@@ -287,6 +306,8 @@ class Function:
     @classmethod
     def apply(cls, *args, **kwargs):
         """Run forward; record a node when recording is on and some input requires grad."""
+        if kwargs:  # `Fn.apply(x, w=w)`: w is an input like any other, as in PyTorch
+            args = _bind_to_positions(cls.forward, args, kwargs)
         needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
         if grad_mode._enabled:
             record = True in needs
@@ -294,24 +315,24 @@ class Function:
             ctx.needs_input_grad = shared(needs) if record else needs
             grad_mode._enabled = False  # forward computes values only: nothing inside is recorded
             try:
-                raw = cls.forward(ctx, *args, **kwargs)
+                raw = cls.forward(ctx, *args)
             finally:
                 grad_mode._enabled = True
         else:
             record = False
             ctx = _UnrecordedContext()
             ctx.needs_input_grad = needs
-            raw = cls.forward(ctx, *args, **kwargs)
+            raw = cls.forward(ctx, *args)
 
         if type(raw) is not tuple:
-            output = _as_output(raw)
+            output = _as_output(raw, args)
             if cls.is_view and np.may_share_memory(output.array, args[0].array):
                 output._version_box = args[0]._version_box  # one memory, one version count
                 output._view_of = (args[0], args[1] if cls.view_key else None)
             if record:
                 _record(ctx, args, (output,))
             return output
-        outputs = tuple([_as_output(r) for r in raw])
+        outputs = tuple([_as_output(r, args) for r in raw])
         if record:
             _record(ctx, args, outputs)
         return outputs
@@ -330,12 +351,36 @@ class _UnrecordedContext:
         pass
 
 
-def _as_output(value):
-    """Forward may return arrays (built-in ops) or tensors (Functions built from ops)."""
+def _bind_to_positions(forward, args: tuple, kwargs: dict) -> tuple:
+    """forward's arguments in the order of its parameters, keyword and default ones included.
+
+    Every argument is then an input: it gets an edge in the graph, and backward returns
+    one gradient for it, in that order.
+    """
+    try:
+        bound = inspect.signature(forward).bind(None, *args, **kwargs)  # None: the ctx
+    except TypeError as error:
+        raise TypeError(f"{forward.__qualname__}(): {error}") from None
+    bound.apply_defaults()
+    if bound.kwargs:
+        raise TypeError(
+            f"{forward.__qualname__}(): keyword-only arguments {sorted(bound.kwargs)} cannot "
+            "be passed to apply(); make them ordinary parameters of forward."
+        )
+    return bound.args[1:]
+
+
+def _as_output(value, inputs: tuple):
+    """Forward may return arrays (built-in ops) or tensors (Functions built from ops).
+
+    A tensor that already has a history, or that is one of the inputs, is replaced by a
+    detached alias: recording the output must not rewrite the history of a tensor the
+    caller still holds (`forward(ctx, a, b): return b` must leave `b` as it was).
+    """
     if type(value) is np.ndarray:
         return Tensor._wrap(value)
     if isinstance(value, Tensor):
-        if value.grad_fn is not None or value._requires_grad:
+        if value.grad_fn is not None or value._requires_grad or any(value is a for a in inputs):
             value = value.detach()
         return value
     return Tensor._wrap(np.asarray(value))
@@ -347,8 +392,10 @@ def _record(ctx, args, outputs) -> None:
     for a in args:
         if isinstance(a, Tensor):
             edge = gradient_edge(a)
-            if edge[0] is None:  # a constant, remembered for drawings (minigrad.viz): a
-                # number like the 2 in 2 * x itself (it is tiny), a tensor weakly
+            if edge[0] is None:
+                # An input without gradient is a constant. Drawings (minigrad.viz) show it:
+                # a 0-d one (the 2 in 2 * x) is kept itself, being tiny; a larger one only
+                # through a weak reference, so that the graph does not keep it alive.
                 if ctx._constant_refs is None:
                     ctx._constant_refs = {}
                 ctx._constant_refs[len(edges)] = a if a.array.ndim == 0 else weakref.ref(a)
@@ -399,6 +446,7 @@ def shared(value: tuple) -> tuple:
 
 
 def _saved_output_or_self(saved, outputs):
+    """`saved` itself, or a _SavedOutput if it is one of the outputs."""
     for i, out in enumerate(outputs):
         if saved is out:
             return _SavedOutput(i, out)
@@ -415,14 +463,12 @@ def reduce_to_shape(grad, shape: tuple):
     """
     if grad.array.shape == shape:
         return grad
-    extra = grad.ndim - len(shape)
-    if extra < 0:
+    extra = grad.ndim - len(shape)  # leading axes that broadcasting added
+    trailing = grad.shape[extra:]
+    if extra < 0 or any(s != g and s != 1 for s, g in zip(shape, trailing)):
         raise ValueError(f"gradient of shape {tuple(grad.shape)} cannot reduce to {shape}")
-    stretched = tuple(
-        extra + i for i, size in enumerate(shape) if size == 1 and grad.shape[extra + i] != 1
-    )
-    if any(s != g and s != 1 for s, g in zip(shape, grad.shape[extra:])):
-        raise ValueError(f"gradient of shape {tuple(grad.shape)} cannot reduce to {shape}")
+    stretched = tuple(extra + i for i, (s, g) in enumerate(zip(shape, trailing))
+                      if s == 1 and g != 1)  # axes of size 1 that broadcasting repeated
     axes = tuple(range(extra)) + stretched
     if axes:
         grad = grad.sum(dim=axes, keepdim=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from minigrad.autograd.engine import grad as autograd_grad
+from minigrad.autograd.grad_mode import no_grad
 
 
 class GradcheckError(RuntimeError):
@@ -57,22 +58,32 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
 
 
 def _as_double(x):
+    """A float64 leaf copy of a floating tensor; anything else as it is.
+
+    The copy is C-contiguous, so that _numerical_jacobian's flat view of it writes into it
+    (a transposed or expanded tensor's array would be copied by reshape(-1) instead).
+    """
     from minigrad.tensor import Tensor
 
     if isinstance(x, Tensor) and x.dtype.kind == "f":
-        copy = Tensor._wrap(x.array.astype(np.float64))
+        copy = Tensor._wrap(x.array.astype(np.float64, order="C"))
         copy.requires_grad = x.requires_grad
         return copy
     return x
 
 
 def _outputs(fn, inputs) -> tuple:
+    """fn's outputs, always as a tuple."""
     out = fn(*inputs)
     return out if isinstance(out, tuple) else (out,)
 
 
 def _analytical_jacobian(out, inputs) -> list:
-    """One row per output element: the gradient of that element, by backward."""
+    """The Jacobian by backward, as (input element, output element) per input.
+
+    Backward from a gradient that is 1 at output element j and 0 elsewhere gives the
+    derivative of that one element with respect to every input element: column j.
+    """
     from minigrad.tensor import Tensor
 
     rows = [np.zeros((out.numel(), x.numel())) for x in inputs]
@@ -88,11 +99,9 @@ def _analytical_jacobian(out, inputs) -> list:
 
 
 def _numerical_jacobian(fn, inputs, i, out_index, eps) -> np.ndarray:
-    from minigrad.autograd.grad_mode import no_grad
-
-    x = inputs[i].array
-    flat = x.reshape(-1)
-    columns = []
+    """One row per element j of input i: (f(x + ε eⱼ) - f(x - ε eⱼ)) / 2ε, flattened."""
+    flat = inputs[i].array.reshape(-1)  # a view: writing flat[j] nudges the input itself
+    rows = []
     with no_grad():
         for j in range(flat.size):
             original = flat[j]
@@ -101,11 +110,12 @@ def _numerical_jacobian(fn, inputs, i, out_index, eps) -> np.ndarray:
             flat[j] = original - eps
             minus = _outputs(fn, inputs)[out_index].array.astype(np.float64).reshape(-1)
             flat[j] = original
-            columns.append((plus - minus) / (2 * eps))
-    return np.array(columns)
+            rows.append((plus - minus) / (2 * eps))
+    return np.array(rows)
 
 
 def _first_mismatch(analytical, numerical, atol, rtol):
+    """(input element, output element) of the first value out of tolerance, or None."""
     bad = ~np.isclose(analytical, numerical, atol=atol, rtol=rtol)
     if not bad.any():
         return None
@@ -132,6 +142,7 @@ def _report(out_index, i, x, analytical, numerical, problem, atol, rtol) -> str:
 
 
 def _common_ratio(analytical, numerical):
+    """The factor between the two Jacobians if one is a multiple of the other, else None."""
     mask = np.abs(numerical) > 1e-8
     if not mask.any():
         return None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from minigrad.autograd import function  # function.Tensor: the Tensor class, set by tensor.py
 from minigrad.autograd.function import Function
 
 
@@ -29,8 +30,6 @@ def result_dtype(a, b) -> np.dtype:
         tensor_, scalar = (x, y) if y.ndim == 0 else (y, x)
         if rank[scalar.dtype.kind] <= rank[tensor_.dtype.kind]:
             return tensor_.dtype
-        if tensor_.dtype.kind != "b" and scalar.dtype.kind in "fc":
-            return scalar.dtype
     if rank[x.dtype.kind] != rank[y.dtype.kind]:
         return x.dtype if rank[x.dtype.kind] > rank[y.dtype.kind] else y.dtype
     return np.promote_types(x.dtype, y.dtype)
@@ -165,7 +164,7 @@ class Pow(Function):
     def backward(ctx, grad):
         (a,) = ctx.saved_tensors
         n = ctx.exponent
-        if n == 0:
+        if n == 0:  # a ** 0 = 1 is flat, even at a = 0 where the formula gives 0 · 0^-1 = nan
             return grad * 0.0, None
         return grad * n * a ** (n - 1), None
 
@@ -422,13 +421,18 @@ class Fill(Function):
 
 
 def where(condition, a, b):
-    """Elementwise choice: a where condition is true, b elsewhere (torch.where)."""
-    from minigrad.tensor import Tensor, _scalar_like
+    """Elementwise choice: a where condition is true, b elsewhere (torch.where).
+
+    A number for a or b follows the same dtype rules as in `x + 1`; when both are numbers,
+    the result has the dtype of tensor(a) + b (where(c, 1, 0) is int64, where(c, 1, 0.5)
+    float32), as in PyTorch.
+    """
+    from minigrad.tensor import Tensor, _scalar_like, tensor
 
     if not isinstance(condition, Tensor):
         condition = _wrap(np.asarray(condition))
     if not isinstance(a, Tensor):
-        a = _scalar_like(a, b) if isinstance(b, Tensor) else _wrap(np.asarray(a, np.float32))
+        a = _scalar_like(a, b) if isinstance(b, Tensor) else tensor(a)
     if not isinstance(b, Tensor):
         b = _scalar_like(b, a)
     try:
@@ -441,11 +445,13 @@ def where(condition, a, b):
 def _broadcast_error(op: str, named_shapes: tuple) -> str:
     """PyTorch's message for shapes that do not broadcast, naming every shape involved."""
     ndim = max(len(shape) for _, shape in named_shapes)
-    for i in range(1, ndim + 1):
+    for i in range(1, ndim + 1):  # dimension ndim - i, counted from the right
         stretched = [(name, shape[-i]) for name, shape in named_shapes
                      if i <= len(shape) and shape[-i] != 1]
+        if not stretched:
+            continue
+        first_name, first_size = stretched[0]
         for name, size in stretched[1:]:
-            first_name, first_size = stretched[0]
             if size != first_size:
                 listed = ", ".join(f"{name} {list(shape)}" for name, shape in named_shapes)
                 return (
@@ -458,6 +464,5 @@ def _broadcast_error(op: str, named_shapes: tuple) -> str:
 
 
 def _wrap(array):
-    from minigrad.tensor import Tensor
-
-    return Tensor._wrap(np.asarray(array))
+    """A tensor around an array-like value, without copying."""
+    return function.Tensor._wrap(np.asarray(array))

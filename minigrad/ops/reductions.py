@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from minigrad.autograd import function  # function.Tensor: the Tensor class, set by tensor.py
 from minigrad.autograd.function import Function
 
 
-def _kept_shape(shape: tuple, dims, keepdim: bool) -> tuple:
-    """The output's shape with reduced dimensions kept as size 1."""
+def _kept_shape(shape: tuple, dims) -> tuple:
+    """The output's shape with reduced dimensions kept as size 1 (dims None: all of them)."""
     if dims is None:
         return (1,) * len(shape)
     return tuple(1 if i in dims else s for i, s in enumerate(shape))
@@ -25,9 +26,13 @@ def _axes(a, dims):
 
 
 def _spread(grad, shape: tuple, dims, keepdim: bool):
-    """Send the gradient of a reduction back to every element that was reduced."""
+    """Send the gradient of a reduction back to every element that was reduced.
+
+    Each input element contributed to one output element, so it gets that element's
+    gradient: put the reduced dimensions back as size 1, then repeat along them.
+    """
     if not keepdim:
-        grad = grad.reshape(_kept_shape(shape, dims, keepdim))
+        grad = grad.reshape(_kept_shape(shape, dims))
     return grad.expand(shape)
 
 
@@ -70,6 +75,8 @@ class Mean(Function):
 
 
 class MeanDim(Mean):
+    """Mean along some dimensions (PyTorch's second overload of mean)."""
+
     node_name = "MeanBackward1"
 
 
@@ -107,34 +114,49 @@ class Min(Max):
 
 
 class MaxDim(Function):
-    """(values, indices) of the maxima along `dim`. The gradient goes to the index returned."""
+    """(values, indices) of the maxima along `dim`. The gradient goes to the index returned.
+
+    Unlike max of all elements, a tie does not share: the element whose index is returned
+    takes the whole gradient (PyTorch's rule too).
+    """
 
     node_name = "MaxBackward0"
 
     @staticmethod
-    def forward(ctx, a, dim, keepdim, arg_function):
-        ctx.shape, ctx.dim, ctx.keepdim = a.shape, dim, keepdim
-        if a.array.ndim == 0:  # the only element is the maximum, at index 0
-            ctx.chosen = np.ones((), dtype=bool)
-            return a.array.copy(), np.zeros((), dtype=np.int64)
-        indices = arg_function(a.array, axis=dim, keepdims=True)
-        values = np.take_along_axis(a.array, indices, axis=dim)
-        # A one-hot mask of the chosen elements: backward routes the gradient through it.
-        chosen = np.zeros(a.shape, dtype=bool)
-        np.put_along_axis(chosen, indices, True, axis=dim)
-        ctx.chosen = chosen
-        if not keepdim:
-            values, indices = values.squeeze(dim), indices.squeeze(dim)
-        return values, indices.astype(np.int64)
+    def forward(ctx, a, dim, keepdim):
+        return _pick_along(ctx, a, dim, keepdim, np.argmax)
 
     @staticmethod
     def backward(ctx, grad, _grad_indices):
         spread = _spread(grad, ctx.shape, (ctx.dim,), ctx.keepdim)
-        return spread * _tensor(ctx.chosen, grad.dtype), None, None, None
+        return spread * _tensor(ctx.chosen, grad.dtype), None, None
 
 
 class MinDim(MaxDim):
+    """(values, indices) of the minima along `dim`; the same rule as MaxDim."""
+
     node_name = "MinBackward0"
+
+    @staticmethod
+    def forward(ctx, a, dim, keepdim):
+        return _pick_along(ctx, a, dim, keepdim, np.argmin)
+
+
+def _pick_along(ctx, a, dim, keepdim, arg_function):
+    """Forward of MaxDim and MinDim: the elements that arg_function picks along dim."""
+    ctx.shape, ctx.dim, ctx.keepdim = a.shape, dim, keepdim
+    if a.array.ndim == 0:  # the only element is picked, at index 0
+        ctx.chosen = np.ones((), dtype=bool)
+        return a.array.copy(), np.zeros((), dtype=np.int64)
+    indices = arg_function(a.array, axis=dim, keepdims=True)
+    values = np.take_along_axis(a.array, indices, axis=dim)
+    # A one-hot mask of the chosen elements: backward routes the gradient through it.
+    chosen = np.zeros(a.shape, dtype=bool)
+    np.put_along_axis(chosen, indices, True, axis=dim)
+    ctx.chosen = chosen
+    if not keepdim:
+        values, indices = values.squeeze(dim), indices.squeeze(dim)
+    return values, indices.astype(np.int64)
 
 
 class Norm(Function):
@@ -224,6 +246,4 @@ class LogSoftmax(Function):
 
 
 def _tensor(array, dtype):
-    from minigrad.tensor import Tensor
-
-    return Tensor._wrap(np.asarray(array, dtype=dtype))
+    return function.Tensor._wrap(np.asarray(array, dtype=dtype))

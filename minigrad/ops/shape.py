@@ -156,11 +156,21 @@ class Index(Function):
 
 
 class Select(Index):
-    """z = a[i] for an integer i."""
+    """z = a[i] for an integer i (a view: it shares a's memory)."""
 
     node_name = "SelectBackward0"
     is_view = True
     view_key = True
+
+    @staticmethod
+    def forward(ctx, a, key):
+        ctx.shape, ctx.key = a.shape, key
+        parts = key if isinstance(key, tuple) else (key,)
+        if Ellipsis in parts:
+            return a.array[key]
+        # numpy's vector[i] is a number, copied out; vector[i, ...] is a 0-d view, as in
+        # PyTorch, so that changing it in place changes the vector too.
+        return a.array[(*parts, Ellipsis)]
 
 
 class Slice(Index):
