@@ -469,7 +469,7 @@ def reduce_to_shape(grad, shape: tuple):
         raise ValueError(f"gradient of shape {tuple(grad.shape)} cannot reduce to {shape}")
     stretched = tuple(extra + i for i, (s, g) in enumerate(zip(shape, trailing))
                       if s == 1 and g != 1)  # axes of size 1 that broadcasting repeated
-    axes = tuple(range(extra)) + stretched
-    if axes:
-        grad = grad.sum(dim=axes, keepdim=True)
+    if not stretched:  # only leading axes were added (a bias): summing them is all it takes
+        return grad.sum(dim=tuple(range(extra)))
+    grad = grad.sum(dim=tuple(range(extra)) + stretched, keepdim=True)
     return grad.reshape(shape)

@@ -238,22 +238,30 @@ def run_lr_experiment(lr: float, steps: int = 100, seed: int = 0,
     opt = optim.SGD([w, b], lr=lr)
     history = History(lr=float(lr), steps=int(steps), data=RegressionData(X, y))
 
-    # Each pass: evaluate at the current (w, b) and record; stop if that diverged or was the
-    # last of `steps` updates; otherwise take one more step.
-    with np.errstate(over="ignore", invalid="ignore"):
+    history.diverged_at = _descend(lambda: ((X * w + b - y) ** 2).mean(), [w, b], opt, steps,
+                                   history.losses, history.params)
+    return history
+
+
+def _descend(compute_loss, params, opt, steps: int, losses: list, points: list) -> int | None:
+    """The training loop both experiments share; returns the step that diverged, or None.
+
+    Each pass evaluates the loss at the current parameters and records it (and them); it
+    stops if that diverged or was the last of `steps` updates, else takes one more step.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):  # a diverging run overflows: expected
         for step in range(steps + 1):
-            loss = ((X * w + b - y) ** 2).mean()
-            history.losses.append(loss.item())
-            history.params.append((w.item(), b.item()))
-            if _is_diverged(history.losses[-1], history.losses[0], history.params[-1]):
-                history.diverged_at = step
-                break
+            loss = compute_loss()
+            losses.append(loss.item())
+            points.append(tuple(p.item() for p in params))
+            if _is_diverged(losses[-1], losses[0], points[-1]):
+                return step
             if step == steps:
-                break
+                return None
             opt.zero_grad()
             loss.backward()
             opt.step()
-    return history
+    return None
 
 
 # -- optimizers on a 2-D surface ------------------------------------------------------------
@@ -329,17 +337,6 @@ def run_optimizer(name: str, surface: str | Surface, lr: float, steps: int,
     opt = make_optimizer(name, [x, y], lr, momentum=momentum, betas=betas, alpha=alpha)
     history = PathHistory(optimizer=name, surface=surface, lr=float(lr), steps=int(steps))
 
-    with np.errstate(over="ignore", invalid="ignore"):  # the same loop as run_lr_experiment's
-        for step in range(steps + 1):
-            loss = surface(x, y)
-            history.losses.append(loss.item())
-            history.path.append((x.item(), y.item()))
-            if _is_diverged(history.losses[-1], history.losses[0], history.path[-1]):
-                history.diverged_at = step
-                break
-            if step == steps:
-                break
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
+    history.diverged_at = _descend(lambda: surface(x, y), [x, y], opt, steps, history.losses,
+                                   history.path)
     return history
