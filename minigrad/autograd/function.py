@@ -417,15 +417,25 @@ def _record(ctx, args, outputs) -> None:
         ctx._output_refs = tuple([weakref.ref(o) for o in outputs])
     non_diff = ctx._non_differentiable
     for i, out in enumerate(outputs):
-        if out.array.dtype.kind not in "fc" or (non_diff and any(out is t for t in non_diff)):
+        if out.array.dtype.kind not in "fc" or (non_diff and _is_among(out, non_diff)):
             continue  # integer and boolean outputs (indices, masks) have no gradient
         out._requires_grad = True
         out.grad_fn = ctx
         out._output_nr = i
     saved = ctx._saved
     if saved is not None:
-        if any(s is o for s in saved for o in outputs):
-            ctx._saved = tuple([_saved_output_or_self(s, outputs) for s in saved])
+        for out in outputs:
+            if _is_among(out, saved):
+                ctx._saved = tuple([_saved_output_or_self(s, outputs) for s in saved])
+                break
+
+
+def _is_among(tensor, tensors: tuple) -> bool:
+    """Whether this very object is in tensors (`in` would compare tensors with ==)."""
+    for t in tensors:
+        if t is tensor:
+            return True
+    return False
 
 
 _shared: dict = {}
