@@ -64,6 +64,7 @@ class Node:
         "_output_refs",      # weak references to the outputs, for drawing tools
         "_tensor_args",      # which forward arguments were tensors
         "_sequence_nr",      # creation order: later nodes run first in backward
+        "_constant_refs",    # {input index: constant input}, for drawing tools; or None
         "__dict__",
         "__weakref__",
     )
@@ -72,12 +73,12 @@ class Node:
     _pre_hooks: dict | None = None  # output_nr -> hooks registered on that output tensor
     _retain_hooks: dict | None = None  # output_nr -> the hook that fills a retained .grad
     _hooks: tuple | list = ()  # hooks run after backward (register_hook)
-    _constant_refs: dict | None = None  # input index -> constant (0-d) or weakref, for drawings
 
     def __init__(self) -> None:
         # Function.apply fills in the other slots when it records the node.
         self._sequence_nr = next(_sequence)
         self._saved = None
+        self._constant_refs = None
 
     def name(self) -> str:
         """The node's class name, e.g. 'MulBackward0' or 'MyReluBackward'."""
