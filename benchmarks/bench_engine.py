@@ -188,12 +188,15 @@ class MlpNumpy:
         return float(loss), grads
 
 
-class MlpMinigrad:
-    def __init__(self) -> None:
+class MlpTensors:
+    """The same step for minigrad and torch: the code is identical, only `lib` differs."""
+
+    def __init__(self, lib) -> None:
+        self.lib = lib
         x, labels, params = mlp_data()
-        self.x, self.labels = mg.tensor(x), mg.tensor(labels)
-        self.rows = mg.arange(BATCH)
-        self.params = [mg.tensor(p, requires_grad=True) for p in params]
+        self.x, self.labels = lib.tensor(x), lib.tensor(labels)
+        self.rows = lib.arange(BATCH)
+        self.params = [lib.tensor(p, requires_grad=True) for p in params]
 
     def step(self) -> tuple[float, list]:
         w1, b1, w2, b2 = self.params
@@ -202,28 +205,7 @@ class MlpMinigrad:
         loss = -logits.log_softmax(dim=1)[self.rows, self.labels].mean()
         loss.backward()
         grads = [p.grad for p in self.params]
-        with mg.no_grad():
-            for p in self.params:
-                p -= LR * p.grad
-                p.grad = None
-        return loss.item(), grads
-
-
-class MlpTorch:
-    def __init__(self) -> None:
-        x, labels, params = mlp_data()
-        self.x, self.labels = torch.tensor(x), torch.tensor(labels)
-        self.rows = torch.arange(BATCH)
-        self.params = [torch.tensor(p, requires_grad=True) for p in params]
-
-    def step(self) -> tuple[float, list]:
-        w1, b1, w2, b2 = self.params
-        hidden = (self.x @ w1 + b1).relu()
-        logits = hidden @ w2 + b2
-        loss = -logits.log_softmax(dim=1)[self.rows, self.labels].mean()
-        loss.backward()
-        grads = [p.grad for p in self.params]
-        with torch.no_grad():
+        with self.lib.no_grad():
             for p in self.params:
                 p -= LR * p.grad
                 p.grad = None
@@ -363,7 +345,7 @@ def check_agreement() -> list[str]:
     notes.append(f"chain: dy/dx = {expected_chain:.6f} in every implementation")
 
     floor_loss, floor_grads = MlpNumpy().step()
-    ours_loss, ours_grads = MlpMinigrad().step()
+    ours_loss, ours_grads = MlpTensors(mg).step()
     worst = max(float(np.abs(g.numpy() - f).max()) for g, f in zip(ours_grads, floor_grads))
     if not math.isclose(floor_loss, ours_loss, rel_tol=1e-5) or worst > 1e-5:
         raise AssertionError(f"mlp: minigrad and the numpy floor disagree ({worst})")
@@ -414,11 +396,12 @@ def main() -> None:
     for note in check_agreement():
         print("checked:", note)
 
-    mlp = {"numpy": MlpNumpy(), "minigrad": MlpMinigrad()}
+    mlp = {"numpy": MlpNumpy(), "minigrad": MlpTensors(mg)}
     demo = {"numpy": DemoNumpy(), "minigrad": DemoTensors(mg)}
     chain = {"numpy": chain_numpy, "minigrad": chain_minigrad}
     if torch is not None:
-        mlp["torch"], demo["torch"], chain["torch"] = MlpTorch(), DemoTensors(torch), chain_torch
+        mlp["torch"], demo["torch"] = MlpTensors(torch), DemoTensors(torch)
+        chain["torch"] = chain_torch
     if Value is not None:
         demo["micrograd"], chain["micrograd"] = DemoMicrograd(), chain_micrograd
         # mlp in micrograd: 25 million scalar multiplications per step, minutes per run.
