@@ -101,18 +101,9 @@ def chain_numpy() -> float:
     return float(grad)
 
 
-def chain_minigrad() -> float:
-    x = mg.tensor(1.0, requires_grad=True)
-    y = x
-    for _ in range(CHAIN_OPS // 2):
-        y = y * MUL
-        y = y + ADD
-    y.backward()
-    return x.grad.item()
-
-
-def chain_torch() -> float:
-    x = torch.tensor(1.0, requires_grad=True)
+def chain_tensors(lib) -> float:
+    """The chain in minigrad or torch: the same code, only `lib` differs."""
+    x = lib.tensor(1.0, requires_grad=True)
     y = x
     for _ in range(CHAIN_OPS // 2):
         y = y * MUL
@@ -334,9 +325,9 @@ def check_agreement() -> list[str]:
     """One step of each workload in each implementation must give the same numbers."""
     notes = []
     expected_chain = MUL ** (CHAIN_OPS // 2)
-    chains = {"numpy": chain_numpy(), "minigrad": chain_minigrad()}
+    chains = {"numpy": chain_numpy(), "minigrad": chain_tensors(mg)}
     if torch is not None:
-        chains["torch"] = chain_torch()
+        chains["torch"] = chain_tensors(torch)
     if Value is not None:
         chains["micrograd"] = chain_micrograd()
     for name, value in chains.items():
@@ -398,10 +389,10 @@ def main() -> None:
 
     mlp = {"numpy": MlpNumpy(), "minigrad": MlpTensors(mg)}
     demo = {"numpy": DemoNumpy(), "minigrad": DemoTensors(mg)}
-    chain = {"numpy": chain_numpy, "minigrad": chain_minigrad}
+    chain = {"numpy": chain_numpy, "minigrad": lambda: chain_tensors(mg)}
     if torch is not None:
         mlp["torch"], demo["torch"] = MlpTensors(torch), DemoTensors(torch)
-        chain["torch"] = chain_torch
+        chain["torch"] = lambda: chain_tensors(torch)
     if Value is not None:
         demo["micrograd"], chain["micrograd"] = DemoMicrograd(), chain_micrograd
         # mlp in micrograd: 25 million scalar multiplications per step, minutes per run.

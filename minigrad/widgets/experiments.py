@@ -174,8 +174,24 @@ def stability_limit(data: RegressionData | None = None) -> float:
     return float(2.0 / np.linalg.eigvalsh(mse_hessian(data))[-1])
 
 
+class _Outcome:
+    """How a run ended, read from its `losses` and `diverged_at` (both histories have them)."""
+
+    losses: list[float]
+    diverged_at: int | None
+
+    @property
+    def diverged(self) -> bool:
+        return self.diverged_at is not None
+
+    @property
+    def final_loss(self) -> float:
+        """The loss after the last step; inf for a diverged run (it never finished)."""
+        return math.inf if self.diverged else self.losses[-1]
+
+
 @dataclass
-class History:
+class History(_Outcome):
     """What one run of `run_lr_experiment` did, step by step.
 
     losses[t] and params[t] are the loss and (w, b) after t updates, t = 0 … steps (or up to
@@ -188,15 +204,6 @@ class History:
     params: list[tuple[float, float]] = field(default_factory=list)
     diverged_at: int | None = None
     data: RegressionData | None = field(default=None, repr=False, compare=False)
-
-    @property
-    def diverged(self) -> bool:
-        return self.diverged_at is not None
-
-    @property
-    def final_loss(self) -> float:
-        """The loss after the last step; inf for a diverged run (it never finished)."""
-        return math.inf if self.diverged else self.losses[-1]
 
     def summary(self) -> str:
         """One line, e.g. 'lr=0.0100: loss 3.6422 after 100 steps' or 'lr=0.0132: diverged
@@ -291,7 +298,7 @@ def make_optimizer(name: str, params, lr: float, momentum: float = 0.9,
 
 
 @dataclass
-class PathHistory:
+class PathHistory(_Outcome):
     """What one run of `run_optimizer` did: the point and the loss after each step.
 
     path[t] = (x, y) and losses[t] after t updates, t = 0 … steps (or up to the step where
@@ -305,15 +312,6 @@ class PathHistory:
     path: list[tuple[float, float]] = field(default_factory=list)
     losses: list[float] = field(default_factory=list)
     diverged_at: int | None = None
-
-    @property
-    def diverged(self) -> bool:
-        return self.diverged_at is not None
-
-    @property
-    def final_loss(self) -> float:
-        """The loss after the last step; inf for a diverged run."""
-        return math.inf if self.diverged else self.losses[-1]
 
     def summary(self) -> str:
         """One line, e.g. 'Adam, lr=0.1000: loss 0.0155 after 500 steps'."""
