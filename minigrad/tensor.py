@@ -21,7 +21,7 @@ import numpy as np
 from minigrad import dtypes
 from minigrad._formatting import format_tensor
 from minigrad.autograd import grad_mode
-from minigrad.autograd.function import RemovableHandle
+from minigrad.autograd.function import RemovableHandle, shared
 
 ReturnValues = namedtuple("ReturnValues", ["values", "indices"])
 
@@ -255,7 +255,10 @@ class Tensor:
 
     @data.setter
     def data(self, value: Tensor) -> None:
-        self.array = value.array if isinstance(value, Tensor) else np.asarray(value)
+        array = value.array if isinstance(value, Tensor) else np.asarray(value)
+        if array.shape != self.array.shape or array.dtype != self.array.dtype:
+            self._accumulator = None  # its AccumulateGrad noted the old shape and dtype
+        self.array = array
 
     def to(self, dtype) -> Tensor:
         """A copy converted to `dtype` (gradients flow back converted to this dtype)."""
@@ -757,7 +760,10 @@ def _rebase(target: Tensor, result: Tensor) -> None:
     target._requires_grad = True
     target.grad_fn = result.grad_fn
     target._output_nr = result._output_nr
-    result.grad_fn._output_refs = (weakref.ref(target),)
+    node = result.grad_fn
+    node._output_refs = (weakref.ref(target),)
+    # The node's output is target now, with target's dtype (x += a_float64 stays float32).
+    node._output_meta = shared(((target.array.shape, target.array.dtype),))
     if target._view_of is not None:
         base, key = target._view_of
         old = Tensor._wrap(base.array, base._requires_grad)
@@ -786,6 +792,8 @@ class _InplaceUfunc:
 
 def _check_inplace_shape(target: Tensor, other: Tensor) -> None:
     """An in-place result must fit in the target: `a += b` cannot make `a` bigger."""
+    if other.array.shape == target.array.shape:  # the usual case (p -= lr * p.grad)
+        return
     try:
         shape = np.broadcast_shapes(target.array.shape, other.array.shape)
     except ValueError:
@@ -809,13 +817,16 @@ def _scalar_like(value, like: Tensor) -> Tensor:
     float32. A number of a higher kind gets its own kind's default dtype (float32 for a
     float, int64 for an int), so an int64 x + 0.5 is float32.
     """
+    dtype = like.array.dtype
+    if dtype.kind == "f" and (type(value) is float or type(value) is int):  # x * 0.5, x / 2
+        return Tensor._wrap(np.array(value, dtype=dtype))
     if isinstance(value, (bool, int, float, np.number)):
-        kind = like.array.dtype.kind
+        kind = dtype.kind
         fits = (kind == "f"
                 or (kind in "iu" and not isinstance(value, float))
                 or (kind == "b" and isinstance(value, bool)))
         if fits:
-            return Tensor._wrap(np.array(value, dtype=like.array.dtype))
+            return Tensor._wrap(np.array(value, dtype=dtype))
         default = np.float32 if isinstance(value, float) else np.int64
         return Tensor._wrap(np.array(value, dtype=default))
     return tensor(value)

@@ -217,6 +217,124 @@ def test_the_first_gradient_is_a_copy_not_the_incoming_tensor():
     x.grad.add_(1)
     assert seed.tolist() == [100.0, 100.0]
     assert x.grad.tolist() == [2.0, 2.0]
+    x.grad = None
+    x.backward(seed)  # a leaf as the output: its .grad must not be the caller's seed
+    x.grad.zero_()
+    assert seed.tolist() == [100.0, 100.0]
+
+
+def _no_two_share_memory(*tensors) -> bool:
+    return not any(np.may_share_memory(a.array, b.array)
+                   for i, a in enumerate(tensors) for b in tensors[i + 1:])
+
+
+def test_a_gradient_nothing_else_refers_to_becomes_grad_without_a_copy():
+    from minigrad import profiler
+
+    x = mg.randn(4, 3)
+    w = mg.randn(3, 2, requires_grad=True)
+    b = mg.zeros(2, requires_grad=True)
+    with profiler.profile() as prof:
+        ((x @ w + b) ** 2).sum().backward()
+    assert "Clone" not in [row.key for row in prof.key_averages()]
+    expected = 2 * (x.numpy() @ w.detach().numpy()).T  # d/dw of the sum of squares
+    np.testing.assert_allclose(w.grad.numpy(), x.numpy().T @ expected.T, rtol=1e-5)
+
+
+@pytest.mark.parametrize("make", [
+    lambda a, b: a + b,            # Add sends one tensor to both leaves
+    lambda a, b: a + b.T,          # b receives a transposed view of a's gradient
+    lambda a, b: b.T + a,          # the same, with the leaves reached in the other order
+    lambda a, b: a * 1 + b.reshape(2, 2),
+    lambda a, b: (a + b)[0:2] * 1 + a.T + b,
+], ids=["add", "add-transpose", "transpose-add", "reshape", "slices"])
+def test_leaves_never_share_their_grad_memory(make):
+    a = mg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    b = mg.tensor([[5.0, 6.0], [7.0, 8.0]], requires_grad=True)
+    (make(a, b) * 1).sum().backward()  # (* 1: the gradient arriving is a new array)
+    before = b.grad.tolist()
+    assert _no_two_share_memory(a.grad, b.grad)
+    a.grad += 100  # an in-place change of one .grad leaves the other alone
+    assert b.grad.tolist() == before
+
+
+def test_a_gradient_a_hook_kept_is_copied_into_grad():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    seen = []
+    x.register_hook(seen.append)
+    (x * 3).sum().backward()
+    x.grad.zero_()
+    assert seen[0].tolist() == [3.0, 3.0]
+
+
+def test_a_gradient_whose_view_a_hook_kept_is_copied_into_grad():
+    b = mg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    c = mg.tensor([[5.0, 6.0], [7.0, 8.0]], requires_grad=True)
+    earlier = b * 1  # b's AccumulateGrad is made now, so it runs last in backward
+    seen = []
+    c.register_hook(seen.append)  # c receives a transposed view of the gradient b receives
+    ((b + c.T) * 1).sum().backward()
+    kept = seen[0].tolist()
+    b.grad += 100
+    assert seen[0].tolist() == kept
+    assert earlier.grad_fn is not None
+
+
+def test_a_gradient_whose_memory_a_hook_kept_is_copied_into_grad():
+    class SendTwice(mg.autograd.Function):  # z = b + c, each gradient an alias of grad
+        @staticmethod
+        def forward(ctx, b, c):
+            return b.array + c.array
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad, grad.detach()  # two tensors, one memory
+
+    b = mg.tensor([1.0, 2.0], requires_grad=True)
+    c = mg.tensor([3.0, 4.0], requires_grad=True)
+    seen = []
+    c.register_hook(seen.append)  # c runs first and keeps its alias alive
+    (SendTwice.apply(b, c) * 1).sum().backward()
+    b.grad += 100
+    assert seen[0].tolist() == [1.0, 1.0]
+
+
+def test_grad_keeps_the_usual_memory_order_even_when_the_gradient_did_not():
+    w = mg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    c = mg.tensor([[1.0, 2.0], [3.0, 4.0]]).T  # transposed: w's gradient comes out transposed
+    (w * c).sum().backward()
+    assert w.grad.array.flags.c_contiguous
+    w.grad.view(-1).zero_()  # a view of .grad, as in PyTorch
+    assert w.grad.tolist() == [[0.0, 0.0], [0.0, 0.0]]
+
+
+def test_replacing_data_with_another_dtype_gives_gradients_of_that_dtype():
+    w = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    old_graph = (w * 2).sum()  # keeps w's AccumulateGrad (float32) alive
+    w.data = np.array([1.0, 2.0, 3.0])  # float64 now
+    third = mg.tensor([1 / 3] * 3, dtype=mg.float64)
+    (w * third).sum().backward()
+    assert w.grad.dtype == mg.float64 and w.grad.array[0] == 1 / 3
+    assert old_graph.grad_fn is not None
+
+
+def test_a_gradient_a_function_keeps_on_ctx_is_copied_into_grad():
+    class ConstantSlope(mg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.slope = mg.full(x.shape, 2.0)
+            return x.array * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return ctx.slope  # (wrong for a general grad; enough for sum())
+
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = ConstantSlope.apply(x)
+    y.sum().backward()
+    x.grad.add_(1)
+    assert y.grad_fn.slope.tolist() == [2.0, 2.0]
+    assert x.grad.tolist() == [3.0, 3.0]
 
 
 def test_backward_on_a_leaf_itself():
@@ -766,3 +884,24 @@ def test_the_live_node_count_sees_graphs_kept_alive_by_a_cycle(node_count):
     assert node_count() > baseline
     gc.collect()
     assert node_count() == baseline
+
+
+def test_a_function_with_two_outputs_that_saves_both_has_true_second_derivatives():
+    class ExpAndTwice(mg.autograd.Function):  # (e^x, 2 e^x), each saved for backward
+        @staticmethod
+        def forward(ctx, x):
+            a, b = x.exp(), x.exp() * 2
+            ctx.save_for_backward(a, b)
+            return a, b
+
+        @staticmethod
+        def backward(ctx, grad_a, grad_b):
+            a, b = ctx.saved_tensors
+            return grad_a * a + grad_b * b
+
+    x = mg.tensor([0.5, 1.0], dtype=mg.float64, requires_grad=True)
+    a, b = ExpAndTwice.apply(x)
+    (first,) = mg.autograd.grad((a + b).sum(), x, create_graph=True)  # 3 e^x
+    (second,) = mg.autograd.grad(first.sum(), x)  # 3 e^x again
+    np.testing.assert_allclose(first.detach().numpy(), 3 * np.exp([0.5, 1.0]))
+    np.testing.assert_allclose(second.numpy(), 3 * np.exp([0.5, 1.0]))

@@ -58,6 +58,18 @@ def test_in_place_results_keep_their_dtype():
         t.add_(0.5)  # PyTorch refuses to store a float result in an int tensor too
 
 
+def test_the_gradient_of_an_in_place_result_has_the_targets_dtype():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    a = x * 1
+    a += mg.tensor([0.5, 0.5], dtype=mg.float64)  # a stays float32
+    a.retain_grad()
+    seen = []
+    a.register_hook(lambda g: seen.append(g.dtype))
+    (a * 3).sum().backward()
+    assert a.dtype == mg.float32 and a.grad.dtype == mg.float32 and seen == [mg.float32]
+    assert x.grad.dtype == mg.float32 and x.grad.tolist() == [3.0, 3.0]
+
+
 def test_every_in_place_change_bumps_the_version():
     t = mg.tensor([1.0, 2.0])
     versions = [t._version]

@@ -19,6 +19,7 @@ With `inputs` (backward) or in `grad()`, only the nodes that lead to those input
 from __future__ import annotations
 
 import heapq
+import sys
 
 import numpy as np
 
@@ -167,6 +168,7 @@ def _run(roots, root_grads, retain_graph, create_graph, targets, capture):
         _add_to_buffer(buffers, node, nr, g)
 
     captured = {}
+    Tensor = function.Tensor  # the class (minigrad.tensor sets it when it is imported)
     prev = grad_mode._enabled
     grad_mode._enabled = create_graph
     try:
@@ -174,12 +176,13 @@ def _run(roots, root_grads, retain_graph, create_graph, targets, capture):
             grads = buffers.pop(node, None)
             if grads is None:
                 continue
-            grads = _run_pre_hooks(node, grads)  # (retain_grad fills .grad of non-leaves here)
+            if node._pre_hooks is not None or node._retain_hooks is not None:
+                grads = _run_pre_hooks(node, grads)  # (retain_grad fills .grad of non-leaves)
             if capture:
                 _capture(node, grads, targets, captured)
-            if isinstance(node, AccumulateGrad):
+            if type(node) is AccumulateGrad:
                 if not capture and (targets is None or (node, 0) in targets):
-                    _accumulate(node.variable, grads[0], create_graph)
+                    _accumulate(node.variable, grads.pop(), create_graph)
                 continue
             grad_inputs = _call_backward(node, grads)
             for hook in node._hooks:
@@ -191,7 +194,11 @@ def _run(roots, root_grads, retain_graph, create_graph, targets, capture):
             for index, ((child, nr), g) in enumerate(zip(node.next_functions, grad_inputs)):
                 if child is None or g is None:
                     continue
-                _add_to_buffer(buffers, child, nr, _fit_gradient(node, index, g))
+                shape, dtype = child._output_meta[nr]  # the input was output nr of child
+                if type(g) is not Tensor or g.array.shape != shape or g.array.dtype != dtype:
+                    g = _fit_gradient(node, index, g, shape, dtype)
+                _add_to_buffer(buffers, child, nr, g)
+            grad_inputs = g = None  # the buffers alone hold the gradients now (_accumulate)
     finally:
         grad_mode._enabled = prev
     return captured
@@ -249,20 +256,21 @@ def _call_backward(node, grads) -> tuple:
     """Call the node's backward and check that it returned one gradient per forward input."""
     # An output that received no gradient contributes zero, as in PyTorch. (`is None`, not
     # `None in grads`: `in` would compare tensors with ==, which is elementwise.)
-    if any(g is None for g in grads):
+    if len(grads) > 1 and any(g is None for g in grads):
         grads = [g if g is not None else _zeros(shape, dtype)
                  for g, (shape, dtype) in zip(grads, node._output_meta)]
     result = node.apply(*grads)
     if type(result) is not tuple:
         result = (result,)
-    tensor_args = node._tensor_args
-    if len(result) != len(tensor_args):
+    tensor_args = node._tensor_args  # None when every forward argument was a tensor
+    expected = len(node.next_functions) if tensor_args is None else len(tensor_args)
+    if len(result) != expected:
         raise RuntimeError(
             f"function {node.name()} returned an incorrect number of gradients "
-            f"(expected {len(tensor_args)}, got {len(result)}): backward must return one value "
+            f"(expected {expected}, got {len(result)}): backward must return one value "
             "per argument of forward, None for the ones that need no gradient."
         )
-    if False in tensor_args:  # keep the gradients of tensor arguments only
+    if tensor_args is not None:  # keep the gradients of tensor arguments only
         for position, (g, is_tensor) in enumerate(zip(result, tensor_args), start=1):
             if g is not None and not is_tensor:  # e.g. a number for hard tanh's threshold
                 raise RuntimeError(
@@ -278,9 +286,8 @@ def _zeros(shape, dtype):
     return function.Tensor._wrap(np.zeros(shape, dtype=dtype))
 
 
-def _fit_gradient(node, index, grad):
-    """Check a gradient against its input's shape and undo broadcasting where needed."""
-    shape, dtype = node._input_meta[index]
+def _fit_gradient(node, index, grad, shape, dtype):
+    """Check a gradient against its input's shape and dtype; undo broadcasting if needed."""
     if not isinstance(grad, function.Tensor):  # a number or an array from a custom backward
         from minigrad.tensor import tensor
 
@@ -310,17 +317,60 @@ def _run_leaf_hooks(variable, grad):
 def _accumulate(variable, grad, create_graph) -> None:
     """leaf.grad += grad, running the leaf's hooks first (they may replace the gradient).
 
-    A new .grad is always a copy: the gradient that arrives may be shared (Add sends the
-    same tensor to both its inputs, backward(gradient=g) starts from the caller's g), and
-    a later backward adds into .grad in place. With create_graph=True the copy and the sum
-    are recorded, so .grad can be differentiated again.
+    The first gradient becomes .grad itself when nothing else can see it, as in PyTorch.
+    Otherwise .grad is a copy: the gradient may be shared (Add sends one tensor to both its
+    inputs, backward(gradient=g) starts from the caller's g, a transpose's gradient is a view
+    of another), and a later backward adds into .grad in place, which would change the
+    others too. With create_graph=True the copy and the sum are recorded, so .grad can be
+    differentiated again.
     """
     grad = _run_leaf_hooks(variable, grad)
     if grad.dtype != variable.dtype:
         grad = grad.to(variable.dtype)
     if variable._grad is None:
-        variable._grad = grad.clone() if create_graph else grad.detach().clone()
+        if create_graph:
+            variable._grad = grad.clone()
+        elif _unshared(grad):
+            variable._grad = grad.detach()
+        else:
+            variable._grad = grad.detach().clone()
     elif create_graph:
         variable._grad = variable._grad + grad
     else:
         variable._grad.array += grad.array
+
+
+def _unshared(grad) -> bool:
+    """Whether nothing but the caller refers to `grad` or to its memory.
+
+    sys.getrefcount counts the references to an object. Anything beyond the ones this very
+    code makes (the caller's variable, the argument, the local `array`, getrefcount's own
+    argument: _ALONE, measured below) is someone else: another node's buffer, a hook that
+    kept the gradient, a view (a view refers to the array it views). An array whose `base`
+    is set is itself a view of another array's memory. The engine keeps no reference of its
+    own (see _run). .grad is also kept in the usual memory order, as PyTorch does.
+    """
+    array = grad.array
+    return (sys.getrefcount(grad) <= _ALONE[0] and sys.getrefcount(array) <= _ALONE[1]
+            and array.base is None and array.flags.writeable and array.flags.c_contiguous)
+
+
+def _reference_counts(grad) -> tuple:
+    """What _unshared sees for a gradient that nothing else refers to (same code shape)."""
+    array = grad.array
+    return sys.getrefcount(grad), sys.getrefcount(array)
+
+
+def _counts_when_alone() -> tuple:
+    """Measured, not assumed: how Python counts references differs between versions."""
+
+    class Probe:
+        __slots__ = ("array",)
+
+    grad = Probe()  # a local, like `grad` in _accumulate; its array is referred to once
+    grad.array = np.zeros(1)
+    return _reference_counts(grad)
+
+
+# Stealing relies on CPython's reference counts; elsewhere .grad is always a copy.
+_ALONE = _counts_when_alone() if sys.implementation.name == "cpython" else (0, 0)

@@ -59,10 +59,8 @@ class Node:
         "needs_input_grad",  # one bool per forward argument
         "_saved",            # (tensor or _SavedOutput, ...) from save_for_backward
         "_saved_versions",   # the version of each saved tensor when it was saved
-        "_input_meta",       # ((shape, dtype), ...) of each tensor input
         "_output_meta",      # ((shape, dtype), ...) of each output
         "_output_refs",      # weak references to the outputs, for drawing tools
-        "_tensor_args",      # which forward arguments were tensors
         "_sequence_nr",      # creation order: later nodes run first in backward
         "_constant_refs",    # {input index: constant input}, for drawing tools; or None
         "__dict__",
@@ -73,6 +71,7 @@ class Node:
     _pre_hooks: dict | None = None  # output_nr -> hooks registered on that output tensor
     _retain_hooks: dict | None = None  # output_nr -> the hook that fills a retained .grad
     _hooks: tuple | list = ()  # hooks run after backward (register_hook)
+    _tensor_args: tuple | None = None  # which forward arguments were tensors; None: all
 
     def __init__(self) -> None:
         # Function.apply fills in the other slots when it records the node.
@@ -206,9 +205,7 @@ class AccumulateGrad(Node):
         self.variable = variable
         self.next_functions = ()
         self.needs_input_grad = (True,)
-        self._tensor_args = (True,)
-        self._input_meta = ((variable.array.shape, variable.array.dtype),)
-        self._output_meta = self._input_meta
+        self._output_meta = ((variable.array.shape, variable.array.dtype),)
         self._output_refs = (weakref.ref(variable),)
 
     def apply(self, grad):  # the engine accumulates; see engine._accumulate
@@ -309,34 +306,38 @@ class Function:
         """Run forward; record a node when recording is on and some input requires grad."""
         if kwargs:  # `Fn.apply(x, w=w)`: w is an input like any other, as in PyTorch
             args = _bind_to_positions(cls.forward, args, kwargs)
-        needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
-        if grad_mode._enabled:
+        enabled = grad_mode._enabled
+        if enabled:
+            needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
             record = True in needs
-            ctx = cls._node_class() if record else _UnrecordedContext()
-            ctx.needs_input_grad = shared(needs) if record else needs
-            grad_mode._enabled = False  # forward computes values only: nothing inside is recorded
+        else:
+            record = False
+        if record:
+            ctx = cls._node_class()
+            ctx.needs_input_grad = shared(needs)
+        else:
+            ctx = _UnrecordedContext(args)
+        if enabled:
+            grad_mode._enabled = False  # forward computes values only: nothing is recorded
             try:
                 raw = cls.forward(ctx, *args)
             finally:
                 grad_mode._enabled = True
         else:
-            record = False
-            ctx = _UnrecordedContext()
-            ctx.needs_input_grad = needs
             raw = cls.forward(ctx, *args)
 
-        if type(raw) is not tuple:
-            output = _as_output(raw, args)
-            if cls.is_view and np.may_share_memory(output.array, args[0].array):
-                output._version_box = args[0]._version_box  # one memory, one version count
-                output._view_of = (args[0], args[1] if cls.view_key else None)
+        if type(raw) is tuple:
+            outputs = tuple([_as_output(r, args) for r in raw])
             if record:
-                _record(ctx, args, (output,))
-            return output
-        outputs = tuple([_as_output(r, args) for r in raw])
+                _record(ctx, args, outputs)
+            return outputs
+        output = Tensor._wrap(raw) if type(raw) is np.ndarray else _as_output(raw, args)
+        if cls.is_view and np.may_share_memory(output.array, args[0].array):
+            output._version_box = args[0]._version_box  # one memory, one version count
+            output._view_of = (args[0], args[1] if cls.view_key else None)
         if record:
-            _record(ctx, args, outputs)
-        return outputs
+            _record(ctx, args, (output,))
+        return output
 
 
 class _UnrecordedContext:
@@ -344,6 +345,16 @@ class _UnrecordedContext:
 
     Forward runs the same code either way; here saving is simply a no-op.
     """
+
+    __slots__ = ("_args", "__dict__")
+
+    def __init__(self, args: tuple) -> None:
+        self._args = args
+
+    @property
+    def needs_input_grad(self) -> tuple:
+        """Whether each argument requires grad (computed only if forward asks)."""
+        return tuple([isinstance(a, Tensor) and a._requires_grad for a in self._args])
 
     def save_for_backward(self, *tensors) -> None:
         pass
@@ -389,46 +400,53 @@ def _as_output(value, inputs: tuple):
 
 def _record(ctx, args, outputs) -> None:
     """Attach ctx to the outputs as their grad_fn and remember where gradients go."""
-    edges, meta = [], []
+    edges = []
     for a in args:
         if isinstance(a, Tensor):
             edge = gradient_edge(a)
-            if edge[0] is None:
-                # An input without gradient is a constant. Drawings (minigrad.viz) show it:
-                # a 0-d one (the 2 in 2 * x) is kept itself, being tiny; a larger one only
-                # through a weak reference, so that the graph does not keep it alive.
-                if ctx._constant_refs is None:
-                    ctx._constant_refs = {}
-                ctx._constant_refs[len(edges)] = a if a.array.ndim == 0 else weakref.ref(a)
+            if edge is NO_EDGE:
+                _keep_constant(ctx, len(edges), a)
             edges.append(edge)
-            array = a.array
-            meta.append((array.shape, array.dtype))
     ctx.next_functions = tuple(edges)
-    ctx._input_meta = shared(tuple(meta))
-    if len(edges) == len(args):
-        ctx._tensor_args = shared((True,) * len(args))
-    else:
+    if len(edges) != len(args):  # (when every argument is a tensor, the class default None)
         ctx._tensor_args = shared(tuple([isinstance(a, Tensor) for a in args]))
-    if len(outputs) == 1:
+    if len(outputs) == 1:  # the common case, without loops
         out = outputs[0]
-        ctx._output_meta = shared(((out.array.shape, out.array.dtype),))
+        array = out.array
+        ctx._output_meta = shared(((array.shape, array.dtype),))
         ctx._output_refs = (weakref.ref(out),)
-    else:
-        ctx._output_meta = shared(tuple([(o.array.shape, o.array.dtype) for o in outputs]))
-        ctx._output_refs = tuple([weakref.ref(o) for o in outputs])
+        non_diff = ctx._non_differentiable
+        if array.dtype.kind in "fc" and not (non_diff and _is_among(out, non_diff)):
+            out._requires_grad = True  # (integer and boolean outputs have no gradient)
+            out.grad_fn = ctx
+            out._output_nr = 0
+        if ctx._saved is not None and _is_among(out, ctx._saved):
+            ctx._saved = tuple([_saved_output_or_self(s, outputs) for s in ctx._saved])
+        return
+    ctx._output_meta = shared(tuple([(o.array.shape, o.array.dtype) for o in outputs]))
+    ctx._output_refs = tuple([weakref.ref(o) for o in outputs])
     non_diff = ctx._non_differentiable
     for i, out in enumerate(outputs):
-        if out.array.dtype.kind not in "fc" or (non_diff and _is_among(out, non_diff)):
-            continue  # integer and boolean outputs (indices, masks) have no gradient
-        out._requires_grad = True
-        out.grad_fn = ctx
-        out._output_nr = i
-    saved = ctx._saved
-    if saved is not None:
-        for out in outputs:
-            if _is_among(out, saved):
-                ctx._saved = tuple([_saved_output_or_self(s, outputs) for s in saved])
-                break
+        if out.array.dtype.kind in "fc" and not (non_diff and _is_among(out, non_diff)):
+            out._requires_grad = True
+            out.grad_fn = ctx
+            out._output_nr = i
+    if ctx._saved is not None:  # (after the loop: a _SavedOutput copies requires_grad)
+        ctx._saved = tuple([_saved_output_or_self(s, outputs) for s in ctx._saved])
+
+
+def _keep_constant(ctx, index: int, tensor) -> None:
+    """Remember an input that needs no gradient (a constant), for drawing tools (viz).
+
+    A 0-d one (the 2 in 2 * x) is kept itself, being tiny; a larger one only through a
+    weak reference, so that the graph does not keep it alive, and with its shape and
+    dtype, so that a drawing can still say what it was.
+    """
+    if ctx._constant_refs is None:
+        ctx._constant_refs = {}
+    array = tensor.array
+    ctx._constant_refs[index] = (tensor if array.ndim == 0
+                                 else (weakref.ref(tensor), array.shape, array.dtype))
 
 
 def _is_among(tensor, tensors: tuple) -> bool:

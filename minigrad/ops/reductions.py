@@ -31,7 +31,7 @@ def _spread(grad, shape: tuple, dims, keepdim: bool):
     Each input element contributed to one output element, so it gets that element's
     gradient: put the reduced dimensions back as size 1, then repeat along them.
     """
-    if not keepdim:
+    if not keepdim and grad.ndim:  # (a 0-d gradient, of a sum of everything, expands as is)
         grad = grad.reshape(_kept_shape(shape, dims))
     return grad.expand(shape)
 
@@ -44,7 +44,7 @@ class Sum(Function):
     @staticmethod
     def forward(ctx, a, dims, keepdim):
         ctx.shape, ctx.dims, ctx.keepdim = a.shape, dims, keepdim
-        return np.sum(a.array, axis=_axes(a, dims), keepdims=keepdim)
+        return a.array.sum(axis=_axes(a, dims), keepdims=keepdim)
 
     @staticmethod
     def backward(ctx, grad):
@@ -65,7 +65,7 @@ class Mean(Function):
     @staticmethod
     def forward(ctx, a, dims, keepdim):
         ctx.shape, ctx.dims, ctx.keepdim = a.shape, dims, keepdim
-        out = np.mean(a.array, axis=_axes(a, dims), keepdims=keepdim)
+        out = a.array.mean(axis=_axes(a, dims), keepdims=keepdim)
         ctx.count = a.array.size // max(np.size(out), 1)
         return out
 
@@ -90,7 +90,7 @@ class Max(Function):
 
     @staticmethod
     def forward(ctx, a):
-        out = np.max(a.array)
+        out = a.array.max()
         ctx.winners = a.array == out
         return out
 
@@ -108,7 +108,7 @@ class Min(Max):
 
     @staticmethod
     def forward(ctx, a):
-        out = np.min(a.array)
+        out = a.array.min()
         ctx.winners = a.array == out
         return out
 
@@ -211,9 +211,9 @@ class Softmax(Function):
     @staticmethod
     def forward(ctx, a, dim):
         axis = _axes(a, dim)
-        shifted = a.array - np.max(a.array, axis=axis, keepdims=True)  # no overflow
+        shifted = a.array - a.array.max(axis=axis, keepdims=True)  # no overflow
         e = np.exp(shifted)
-        out = _tensor(e / np.sum(e, axis=axis, keepdims=True), a.dtype)
+        out = _tensor(e / e.sum(axis=axis, keepdims=True), a.dtype)
         ctx.save_for_backward(out)
         ctx.dim = dim
         return out
@@ -232,8 +232,8 @@ class LogSoftmax(Function):
     @staticmethod
     def forward(ctx, a, dim):
         axis = _axes(a, dim)
-        shifted = a.array - np.max(a.array, axis=axis, keepdims=True)
-        out = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+        shifted = a.array - a.array.max(axis=axis, keepdims=True)
+        out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
         out = _tensor(out, a.dtype)
         ctx.save_for_backward(out)
         ctx.dim = dim

@@ -281,15 +281,16 @@ class _Walk:
 
     def constant_input(self, node: Node, i: int) -> str:
         """The box of input `i` of `node`, which needs no gradient."""
-        # The node keeps its constant inputs for drawing: numbers (0-d) themselves, other
-        # tensors through a weak reference, alive while the learner holds them.
-        refs = getattr(node, "_constant_refs", None) or {}
-        ref = refs.get(i)
-        tensor = ref if isinstance(ref, Tensor) or ref is None else ref()
+        # The node keeps its constant inputs for drawing (Function._record): numbers (0-d)
+        # themselves, other tensors as (weak reference, shape, dtype), so that a tensor the
+        # learner no longer holds is drawn from its shape.
+        kept = node._constant_refs[i]
+        if isinstance(kept, Tensor):
+            return self.leaf(kept)
+        ref, shape, dtype = kept
+        tensor = ref()
         if tensor is not None:
             return self.leaf(tensor)
-        # The tensor is gone: its shape is all we know.
-        shape, dtype = node._input_meta[i]
         return self._tensor("c", CONSTANT, None, shape, dtype).id
 
     def op(self, node: Node, root: bool = False) -> str | None:

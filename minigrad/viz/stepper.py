@@ -205,7 +205,7 @@ def _node_step(node, received, index, boxes, words, grads, buffers, flows):
         if child is None or g is None:
             skipped.append(i)
             continue
-        g = _fit_gradient(node, i, g)
+        g = _fit_gradient(node, i, g, *child._output_meta[nr])  # the input's shape and dtype
         _add_to_buffer(buffers, child, nr, g)
         flows[(op_id, i)] = g
         sent_now.append((op_id, i))
