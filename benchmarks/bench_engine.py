@@ -443,22 +443,22 @@ def main() -> None:
     chain_t, mlp_t, demo_t = rows.values()
     print()
     print("targets:")
-    ratio = mlp_t["minigrad"] / mlp_t["numpy"]
-    print(f"  mlp step within 1.25x of the numpy floor:   {ratio:.2f}x  "
-          f"{'met' if ratio <= 1.25 else 'NOT met'}")
-    if "torch" in chain_t:
-        ratio = chain_t["minigrad"] / chain_t["torch"]
-        print(f"  chain per-op overhead at most torch's:      {ratio:.2f}x  "
-              f"{'met' if ratio <= 1.0 else 'NOT met'}")
-    else:
-        print("  chain per-op overhead at most torch's:      torch not installed")
-    if "micrograd" in demo_t:
-        speedup = demo_t["micrograd"] / demo_t["minigrad"]
-        print(f"  demo at least 1000x faster than micrograd:  {speedup:,.0f}x  "
-              f"{'met' if speedup >= 1000 else 'NOT met'}")
-    else:
-        print("  demo at least 1000x faster than micrograd:  micrograd not installed")
+    report_target("mlp step within 1.25x of the numpy floor",
+                  mlp_t["minigrad"] / mlp_t["numpy"], lambda r: r <= 1.25)
+    report_target("chain per-op overhead at most torch's",
+                  chain_t["minigrad"] / chain_t["torch"] if "torch" in chain_t else None,
+                  lambda r: r <= 1.0, missing="torch not installed")
+    report_target("demo at least 1000x faster than micrograd",
+                  demo_t["micrograd"] / demo_t["minigrad"] if "micrograd" in demo_t else None,
+                  lambda r: r >= 1000, missing="micrograd not installed", fmt=",.0f")
 
+
+def report_target(label: str, ratio: float | None, met: Callable[[float], bool],
+                  missing: str = "", fmt: str = ".2f") -> None:
+    """One line of the targets: the measured ratio and whether it meets the target."""
+    result = missing if ratio is None else (
+        f"{ratio:{fmt}}x  {'met' if met(ratio) else 'NOT met'}")
+    print(f"  {label + ':':<44}{result}")
 
 if __name__ == "__main__":
     main()

@@ -1,7 +1,8 @@
 """Every misuse raises an error that means what PyTorch's means and says what to do.
 
 Each test checks PyTorch's wording (so a learner can search for it) and the facts the
-learner needs: the shapes involved, the op, the remedy.
+learner needs: the shapes involved, the op, the remedy. (A custom Function's errors are in
+test_function.py.)
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import re
 import pytest
 
 import minigrad as mg
-from minigrad.autograd import Function
 
 # -- shapes ------------------------------------------------------------------------------------
 
@@ -212,43 +212,6 @@ def test_a_saved_tensor_modified_before_backward():
     )
     assert "is at version 1; expected version 0 instead" in message
     assert "out-of-place" in message or "clone" in message  # what to do
-
-
-# -- custom Functions --------------------------------------------------------------------------
-
-
-def test_function_returning_too_many_gradients():
-    class TooMany(Function):
-        @staticmethod
-        def forward(ctx, x):
-            return x * 2
-
-        @staticmethod
-        def backward(ctx, grad):
-            return grad * 2, grad
-
-    x = mg.tensor([1.0], requires_grad=True)
-    with pytest.raises(RuntimeError, match=re.escape(
-            "function TooManyBackward returned an incorrect number of gradients (expected 1, "
-            "got 2)")):
-        TooMany.apply(x).backward()
-
-
-def test_function_returning_a_gradient_of_the_wrong_shape():
-    class Flat(Function):
-        @staticmethod
-        def forward(ctx, x):
-            return x.sum()
-
-        @staticmethod
-        def backward(ctx, grad):
-            return mg.ones(5)
-
-    x = mg.ones(2, 3, requires_grad=True)
-    with pytest.raises(RuntimeError, match=re.escape(
-            "Function FlatBackward returned an invalid gradient at index 0 - got [5] but "
-            "expected shape compatible with [2, 3]")):
-        Flat.apply(x).backward()
 
 
 # -- conversions and reductions ------------------------------------------------------------------

@@ -332,26 +332,41 @@ def test_wrong_number_of_gradients_is_pytorchs_error():
         def backward(ctx, grad):
             return grad
 
-    x = mg.tensor([1.0, 2.0], requires_grad=True)
-    with pytest.raises(RuntimeError, match=r"function TooFewBackward returned an incorrect "
-                                           r"number of gradients \(expected 2, got 1\)"):
-        TooFew.apply(x, x).sum().backward()
-
-
-def test_wrong_gradient_shape_is_pytorchs_error():
-    class WrongShape(Function):
+    class TooMany(Function):
         @staticmethod
         def forward(ctx, x):
             return x * 2
 
         @staticmethod
         def backward(ctx, grad):
-            return mg.ones(3)
+            return grad * 2, grad
 
     x = mg.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"function TooFewBackward returned an incorrect "
+                                           r"number of gradients \(expected 2, got 1\)"):
+        TooFew.apply(x, x).sum().backward()
+    with pytest.raises(RuntimeError, match=r"function TooManyBackward returned an incorrect "
+                                           r"number of gradients \(expected 1, got 2\)"):
+        TooMany.apply(x).sum().backward()
+
+
+@pytest.mark.parametrize("shape, made, expected", [
+    ((2,), lambda x: x * 2, r"got \[3\] but expected shape compatible with \[2\]"),
+    ((2, 3), lambda x: x.sum(), r"got \[3\] but expected shape compatible with \[2, 3\]"),
+])
+def test_wrong_gradient_shape_is_pytorchs_error(shape, made, expected):
+    class WrongShape(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return made(x)
+
+        @staticmethod
+        def backward(ctx, grad):
+            return mg.ones(3)
+
+    x = mg.ones(*shape, requires_grad=True)
     with pytest.raises(RuntimeError, match=r"Function WrongShapeBackward returned an invalid "
-                                           r"gradient at index 0 - got \[3\] but expected shape "
-                                           r"compatible with \[2\]"):
+                                           r"gradient at index 0 - " + expected):
         WrongShape.apply(x).sum().backward()
 
 

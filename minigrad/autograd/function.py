@@ -308,7 +308,7 @@ class Function:
             args = _bind_to_positions(cls.forward, args, kwargs)
         enabled = grad_mode._enabled
         if enabled:
-            needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
+            needs = _requires_grad_flags(args)
             record = True in needs
         else:
             record = False
@@ -354,13 +354,18 @@ class _UnrecordedContext:
     @property
     def needs_input_grad(self) -> tuple:
         """Whether each argument requires grad (computed only if forward asks)."""
-        return tuple([isinstance(a, Tensor) and a._requires_grad for a in self._args])
+        return _requires_grad_flags(self._args)
 
     def save_for_backward(self, *tensors) -> None:
         pass
 
     def mark_non_differentiable(self, *tensors) -> None:
         pass
+
+
+def _requires_grad_flags(args: tuple) -> tuple:
+    """One flag per argument: is it a tensor that requires grad? (ctx.needs_input_grad)"""
+    return tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
 
 
 def _bind_to_positions(forward, args: tuple, kwargs: dict) -> tuple:
@@ -410,29 +415,22 @@ def _record(ctx, args, outputs) -> None:
     ctx.next_functions = tuple(edges)
     if len(edges) != len(args):  # (when every argument is a tensor, the class default None)
         ctx._tensor_args = shared(tuple([isinstance(a, Tensor) for a in args]))
-    if len(outputs) == 1:  # the common case, without loops
-        out = outputs[0]
-        array = out.array
+    if len(outputs) == 1:  # most operations: no lists to build
+        array = outputs[0].array
         ctx._output_meta = shared(((array.shape, array.dtype),))
-        ctx._output_refs = (weakref.ref(out),)
-        non_diff = ctx._non_differentiable
-        if array.dtype.kind in "fc" and not (non_diff and _is_among(out, non_diff)):
-            out._requires_grad = True  # (integer and boolean outputs have no gradient)
-            out.grad_fn = ctx
-            out._output_nr = 0
-        if ctx._saved is not None and _is_among(out, ctx._saved):
-            ctx._saved = tuple([_saved_output_or_self(s, outputs) for s in ctx._saved])
-        return
-    ctx._output_meta = shared(tuple([(o.array.shape, o.array.dtype) for o in outputs]))
-    ctx._output_refs = tuple([weakref.ref(o) for o in outputs])
+        ctx._output_refs = (weakref.ref(outputs[0]),)
+    else:
+        ctx._output_meta = shared(tuple([(o.array.shape, o.array.dtype) for o in outputs]))
+        ctx._output_refs = tuple([weakref.ref(o) for o in outputs])
     non_diff = ctx._non_differentiable
     for i, out in enumerate(outputs):
         if out.array.dtype.kind in "fc" and not (non_diff and _is_among(out, non_diff)):
-            out._requires_grad = True
+            out._requires_grad = True  # (integer and boolean outputs have no gradient)
             out.grad_fn = ctx
             out._output_nr = i
-    if ctx._saved is not None:  # (after the loop: a _SavedOutput copies requires_grad)
-        ctx._saved = tuple([_saved_output_or_self(s, outputs) for s in ctx._saved])
+    saved = ctx._saved  # (after the loop: a _SavedOutput copies the output's requires_grad)
+    if saved is not None and any(_is_among(out, saved) for out in outputs):
+        ctx._saved = tuple([_saved_output_or_self(s, outputs) for s in saved])
 
 
 def _keep_constant(ctx, index: int, tensor) -> None:
