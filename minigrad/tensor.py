@@ -41,19 +41,23 @@ class Size(tuple):
 class Tensor:
     """An n-dimensional array with autograd. Create tensors with `minigrad.tensor(...)`."""
 
+    # A tensor is created for every operation, so the fields every tensor uses are slots and
+    # _wrap sets only those. The rarely used ones default on the class; the few tensors that
+    # need them (leaves with a .grad, views, tensors with hooks) get their own in __dict__.
     __slots__ = (
         "array",          # the values, a numpy array
         "_requires_grad",  # behind the requires_grad property, which checks what is set
         "grad_fn",        # the node that made this tensor (None for leaves)
-        "_grad",          # behind the grad property, which warns on non-leaves
         "_output_nr",     # which output of grad_fn this tensor is
         "_version_box",   # [n]: how many in-place changes; shared with detach()ed aliases
-        "_view_of",       # (tensor, index) if this is a view of part of tensor, else None
-        "_accumulator",   # weak reference to the leaf's AccumulateGrad node
-        "_hooks",         # a leaf's gradient hooks (a non-leaf's live on its grad_fn)
-        "_retains_grad",  # set by retain_grad()
+        "__dict__",
         "__weakref__",
     )
+    _grad = None          # behind the grad property, which warns on non-leaves
+    _view_of = None       # (tensor, index) if this is a view of part of tensor
+    _accumulator = None   # weak reference to the leaf's AccumulateGrad node
+    _hooks: tuple | list = ()  # a leaf's gradient hooks (a non-leaf's live on its grad_fn)
+    _retains_grad = False  # set by retain_grad()
 
     def __init__(self, data, requires_grad: bool = False, dtype=None) -> None:
         array = np.array(data, dtype=dtypes.to_dtype(dtype) or dtypes.float32)
@@ -67,13 +71,8 @@ class Tensor:
         t.array = array
         t._requires_grad = requires_grad
         t.grad_fn = None
-        t._grad = None
         t._output_nr = 0
         t._version_box = [0]
-        t._view_of = None
-        t._accumulator = None
-        t._hooks = ()
-        t._retains_grad = False
         return t
 
     # -- autograd attributes -------------------------------------------------------------
@@ -727,13 +726,8 @@ def _init(t: Tensor, array: np.ndarray) -> None:
     t.array = array
     t._requires_grad = False
     t.grad_fn = None
-    t._grad = None
     t._output_nr = 0
     t._version_box = [0]
-    t._view_of = None
-    t._accumulator = None
-    t._hooks = ()
-    t._retains_grad = False
 
 
 def _write_into(target: Tensor, result: Tensor) -> None:

@@ -63,10 +63,10 @@ class Node:
         "_output_refs",      # weak references to the outputs, for drawing tools
         "_sequence_nr",      # creation order: later nodes run first in backward
         "_constant_refs",    # {input index: constant input}, for drawing tools; or None
+        "_freed",            # True once backward has released what forward saved
         "__dict__",
         "__weakref__",
     )
-    _freed = False
     _non_differentiable: tuple = ()
     _pre_hooks: dict | None = None  # output_nr -> hooks registered on that output tensor
     _retain_hooks: dict | None = None  # output_nr -> the hook that fills a retained .grad
@@ -78,6 +78,7 @@ class Node:
         self._sequence_nr = next(_sequence)
         self._saved = None
         self._constant_refs = None
+        self._freed = False
 
     def name(self) -> str:
         """The node's class name, e.g. 'MulBackward0' or 'MyReluBackward'."""
@@ -331,7 +332,12 @@ class Function:
             if record:
                 _record(ctx, args, outputs)
             return outputs
-        output = Tensor._wrap(raw) if type(raw) is np.ndarray else _as_output(raw, args)
+        if type(raw) is np.ndarray:
+            output = Tensor._wrap(raw)
+        elif isinstance(raw, np.generic):  # numpy returns a 0-d result as a scalar
+            output = Tensor._wrap(np.asarray(raw))
+        else:
+            output = _as_output(raw, args)
         if cls.is_view and np.may_share_memory(output.array, args[0].array):
             output._version_box = args[0]._version_box  # one memory, one version count
             output._view_of = (args[0], args[1] if cls.view_key else None)
@@ -365,6 +371,10 @@ class _UnrecordedContext:
 
 def _requires_grad_flags(args: tuple) -> tuple:
     """One flag per argument: is it a tensor that requires grad? (ctx.needs_input_grad)"""
+    if len(args) == 2:  # most operations: spelled out, which is faster than the loop below
+        a, b = args
+        return (isinstance(a, Tensor) and a._requires_grad,
+                isinstance(b, Tensor) and b._requires_grad)
     return tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
 
 
@@ -429,7 +439,7 @@ def _record(ctx, args, outputs) -> None:
             out.grad_fn = ctx
             out._output_nr = i
     saved = ctx._saved  # (after the loop: a _SavedOutput copies the output's requires_grad)
-    if saved is not None and any(_is_among(out, saved) for out in outputs):
+    if saved is not None and _shares_any(outputs, saved):
         ctx._saved = tuple([_saved_output_or_self(s, outputs) for s in saved])
 
 
@@ -445,6 +455,15 @@ def _keep_constant(ctx, index: int, tensor) -> None:
     array = tensor.array
     ctx._constant_refs[index] = (tensor if array.ndim == 0
                                  else (weakref.ref(tensor), array.shape, array.dtype))
+
+
+def _shares_any(outputs: tuple, saved: tuple) -> bool:
+    """Whether forward saved one of its own outputs."""
+    for out in outputs:
+        for s in saved:
+            if s is out:
+                return True
+    return False
 
 
 def _is_among(tensor, tensors: tuple) -> bool:
