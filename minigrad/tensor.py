@@ -284,6 +284,31 @@ class Tensor:
     def clone(self) -> Tensor:
         return ops.Clone.apply(self)
 
+    # -- copy and pickle -------------------------------------------------------------------
+    # Without these, Python would copy every field, the leaf's AccumulateGrad included: the
+    # copy's gradients would then flow into the original's .grad.
+
+    def __reduce_ex__(self, protocol):
+        """pickle and copy.copy: the values and requires_grad, as a new leaf (PyTorch's rule).
+
+        copy.copy shares the values' memory; pickle writes them out.
+        """
+        return (_rebuild_leaf, (type(self), self.array, self._requires_grad))
+
+    def __deepcopy__(self, memo) -> Tensor:
+        """copy.deepcopy: a new leaf with its own copy of the values, and of .grad."""
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the "
+                "deepcopy protocol at the moment. To copy a computed tensor's values, deepcopy "
+                "tensor.detach()."
+            )
+        copied = _rebuild_leaf(type(self), self.array.copy(), self._requires_grad)
+        memo[id(self)] = copied
+        if self._grad is not None:
+            copied._grad = self._grad.__deepcopy__(memo)
+        return copied
+
     # -- printing --------------------------------------------------------------------------
 
     def _dtype_name(self) -> str:
@@ -728,6 +753,13 @@ def _init(t: Tensor, array: np.ndarray) -> None:
     t.grad_fn = None
     t._output_nr = 0
     t._version_box = [0]
+
+
+def _rebuild_leaf(cls, array: np.ndarray, requires_grad: bool) -> Tensor:
+    """A new leaf of class cls (Tensor or nn.Parameter) around array: pickle and copy call it."""
+    t = cls._wrap(array)
+    t.requires_grad = requires_grad
+    return t
 
 
 def _write_into(target: Tensor, result: Tensor) -> None:

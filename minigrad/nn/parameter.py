@@ -43,6 +43,9 @@ class Parameter(Tensor):
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
 
-    def __reduce_ex__(self, protocol):
-        # copy.deepcopy(model) must give Parameters, not plain tensors, with their own memory.
-        return (Parameter, (Tensor._wrap(self.array.copy()), self.requires_grad))
+    def __deepcopy__(self, memo) -> Parameter:
+        """copy.deepcopy(model): a Parameter with its own copy of the values and, as in
+        PyTorch, no .grad (pickle and copy.copy are Tensor's, and also give Parameters)."""
+        copied = Parameter(Tensor._wrap(self.array.copy()), self.requires_grad)
+        memo[id(self)] = copied
+        return copied
