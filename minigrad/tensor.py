@@ -125,10 +125,20 @@ class Tensor:
 
     @grad.setter
     def grad(self, value) -> None:
+        if value is not None and not isinstance(value, Tensor):
+            raise TypeError(
+                "assigned grad expected to be a Tensor or None but got grad of type "
+                f"{type(value).__name__}. Wrap it first: minigrad.tensor(...)."
+            )
         if value is not None and tuple(value.shape) != tuple(self.shape):
             raise RuntimeError(
                 f"assigned grad has data of a different size: expected {list(self.shape)}, "
                 f"got {list(value.shape)}"
+            )
+        if value is not None and value.dtype != self.dtype:
+            raise RuntimeError(
+                f"assigned grad has data of a different type: expected {self._dtype_name()}, "
+                f"got {value._dtype_name()}. Convert it first: grad.to({self._dtype_name()})."
             )
         self._grad = value
 
@@ -244,8 +254,11 @@ class Tensor:
         return self.array
 
     def __array__(self, dtype=None, copy=None):
+        """np.asarray(t) shares the values, as t.numpy() does; np.array(t) copies them."""
         array = self.numpy()
-        return array if dtype is None else array.astype(dtype)
+        if dtype is not None and array.dtype != dtype:
+            return array.astype(dtype)  # a new array anyway
+        return array.copy() if copy else array
 
     @property
     def data(self) -> Tensor:
@@ -419,6 +432,12 @@ class Tensor:
     def __neg__(self):
         return ops.Neg.apply(self)
 
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return self.abs()
+
     def __matmul__(self, other):
         return ops.matmul(self, other)
 
@@ -489,10 +508,23 @@ class Tensor:
         return Tensor._wrap(np.logical_not(self.array) if self.dtype == bool else ~self.array)
 
     def __and__(self, other):
-        return self._compare(other, np.logical_and)
+        return self._bitwise(other, np.bitwise_and, "&")
 
     def __or__(self, other):
-        return self._compare(other, np.logical_or)
+        return self._bitwise(other, np.bitwise_or, "|")
+
+    __rand__, __ror__ = __and__, __or__
+
+    def _bitwise(self, other, ufunc, symbol: str) -> Tensor:
+        """& and | : logical on bool tensors, bitwise on integers, as in PyTorch."""
+        other = self._lift(other)
+        if self.dtype.kind not in "biu" or other.dtype.kind not in "biu":
+            raise RuntimeError(
+                f"'{symbol}' is a bitwise operation: it needs bool or integer tensors, not "
+                f"{self._dtype_name()} and {other._dtype_name()}. For a condition, compare "
+                "first: (x > 0) & (x < 1)."
+            )
+        return Tensor._wrap(ufunc(self.array, other.array))
 
     def eq(self, other):
         return self == other
@@ -514,16 +546,21 @@ class Tensor:
     # -- elementwise functions ---------------------------------------------------------------
 
     def exp(self):
-        return ops.Exp.apply(self)
+        return ops.Exp.apply(self._floating())
 
     def log(self):
-        return ops.Log.apply(self)
+        return ops.Log.apply(self._floating())
 
     def sqrt(self):
-        return ops.Sqrt.apply(self)
+        return ops.Sqrt.apply(self._floating())
 
     def abs(self):
         return ops.Abs.apply(self)
+
+    def _floating(self) -> Tensor:
+        """self, or for an integer or bool tensor its float32 copy: exp, log, sqrt, tanh and
+        sigmoid of integers give floats, as in PyTorch."""
+        return self if self.array.dtype.kind in "fc" else self.float()
 
     def sign(self):
         return ops.Sign.apply(self)
@@ -532,10 +569,10 @@ class Tensor:
         return ops.Relu.apply(self)
 
     def tanh(self):
-        return ops.Tanh.apply(self)
+        return ops.Tanh.apply(self._floating())
 
     def sigmoid(self):
-        return ops.Sigmoid.apply(self)
+        return ops.Sigmoid.apply(self._floating())
 
     def clamp(self, min=None, max=None):  # noqa: A002 (PyTorch's argument names)
         if min is None and max is None:
@@ -587,13 +624,23 @@ class Tensor:
 
     def norm(self, p=2, dim=None, keepdim: bool = False):
         """The p-norm (default: Euclidean length) of all elements, or along `dim`."""
+        self._require_floating("norm")
         return ops.Norm.apply(self, p, _dims(dim, self.ndim), keepdim)
 
     def softmax(self, dim: int):
+        self._require_floating("softmax")
         return ops.Softmax.apply(self, _dim(dim, self.ndim))
 
     def log_softmax(self, dim: int):
+        self._require_floating("log_softmax")
         return ops.LogSoftmax.apply(self, _dim(dim, self.ndim))
+
+    def _require_floating(self, name: str) -> None:
+        if self.array.dtype.kind not in "fc":
+            raise RuntimeError(
+                f"{name}(): expected a floating point tensor, got {self._dtype_name()}. "
+                f"Convert it first: x.float().{name}(...)."
+            )
 
     # -- shape -----------------------------------------------------------------------------
 
@@ -783,9 +830,14 @@ def _rebase(target: Tensor, result: Tensor) -> None:
     history is "the old one, with this slice replaced", recorded as CopySlices (IndexPut),
     and so on up to the tensor that owns the memory. Every gradient then stays true.
     """
+    retained = target._retains_grad  # retain_grad() moves to the new history, as in PyTorch
+    if retained:
+        _stop_retaining(target)
     target._requires_grad = True
     target.grad_fn = result.grad_fn
     target._output_nr = result._output_nr
+    if retained:
+        target.retain_grad()
     node = result.grad_fn
     node._output_refs = (weakref.ref(target),)
     # The node's output is target now, with target's dtype (x += a_float64 stays float32).
@@ -795,6 +847,14 @@ def _rebase(target: Tensor, result: Tensor) -> None:
         old = Tensor._wrap(base.array, base._requires_grad)
         old.grad_fn, old._output_nr = base.grad_fn, base._output_nr
         _rebase(base, ops.IndexPut.apply(old, target, key))
+
+
+def _stop_retaining(tensor: Tensor) -> None:
+    """Undo retain_grad(): its grad_fn no longer fills tensor.grad."""
+    node = tensor.grad_fn
+    hooks = {nr: h for nr, h in (node._retain_hooks or {}).items() if nr != tensor._output_nr}
+    node._retain_hooks = hooks or None
+    tensor._retains_grad = False
 
 
 class _InplaceUfunc:
@@ -848,12 +908,13 @@ def _scalar_like(value, like: Tensor) -> Tensor:
         return Tensor._wrap(np.array(value, dtype=dtype))
     if isinstance(value, (bool, int, float, np.number)):
         kind = dtype.kind
+        is_float = isinstance(value, (float, np.floating))  # np.float32(0.5) is a float too
         fits = (kind == "f"
-                or (kind in "iu" and not isinstance(value, float))
-                or (kind == "b" and isinstance(value, bool)))
+                or (kind in "iu" and not is_float)
+                or (kind == "b" and isinstance(value, (bool, np.bool_))))
         if fits:
             return Tensor._wrap(np.array(value, dtype=dtype))
-        default = np.float32 if isinstance(value, float) else np.int64
+        default = np.float32 if is_float else np.int64
         return Tensor._wrap(np.array(value, dtype=default))
     return tensor(value)
 

@@ -851,6 +851,60 @@ def test_a_node_hook_sees_and_may_replace_the_gradients_backward_returned():
     assert x.grad.tolist() == [2.0, 2.0]
 
 
+@pytest.mark.parametrize("on_leaf", [True, False])
+def test_a_hook_must_return_a_gradient_of_the_same_shape_and_dtype(on_leaf):
+    def hook_on(x):
+        return x if on_leaf else x * 1.0  # a leaf's hook, or a non-leaf's
+
+    cases = [
+        (lambda g: mg.ones(3), RuntimeError,
+         r"hook 'expand' has changed the size of value: the gradient has shape \[2\], the "
+         r"hook returned \[3\]"),
+        (lambda g: g.double(), RuntimeError, r"hook 'expand' has changed the type of value "
+                                             r"\(was FloatTensor got DoubleTensor\)"),
+        (lambda g: 5.0, TypeError, r"hook 'expand' must return a Tensor or None, but returned "
+                                   r"float"),
+    ]
+    for replace, error, message in cases:
+        x = mg.tensor([1.0, 2.0], requires_grad=True)
+        y = hook_on(x)
+
+        def expand(g, replace=replace):
+            return replace(g)
+
+        y.register_hook(expand)
+        with pytest.raises(error, match=message):
+            (y * 2).sum().backward()
+
+
+def test_retain_grad_follows_the_tensor_through_an_in_place_op_as_in_pytorch():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    y.retain_grad()
+    y.mul_(3)
+    y.sum().backward()
+    assert y.grad.tolist() == [1.0, 1.0]  # d(sum y)/dy for the y after mul_, not before
+    assert x.grad.tolist() == [6.0, 6.0]
+    z = x * 2
+    z.retain_grad()
+    z[0] = 5.0
+    (z * z).sum().backward()
+    assert z.grad.tolist() == [10.0, 8.0]
+
+
+def test_assigning_grad_checks_type_and_dtype():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(TypeError, match="assigned grad expected to be a Tensor or None but "
+                                        "got grad of type ndarray"):
+        x.grad = np.zeros(2, dtype=np.float32)
+    with pytest.raises(RuntimeError, match=r"assigned grad has data of a different type: "
+                                           r"expected minigrad.float32, got minigrad.float64"):
+        x.grad = mg.zeros(2, dtype=mg.float64)
+    x.grad = mg.ones(2)
+    (x * 2).sum().backward()
+    assert x.grad.tolist() == [3.0, 3.0] and x.grad.dtype == mg.float32
+
+
 def test_hooks_can_be_removed():
     x = mg.tensor([1.0, 2.0], requires_grad=True)
     handle = x.register_hook(lambda g: g * 0)

@@ -9,6 +9,8 @@ backward and say where.
 from __future__ import annotations
 
 import inspect
+import math
+import warnings
 
 import numpy as np
 import pytest
@@ -109,6 +111,19 @@ def test_binary_ops_broadcast(name, data, shapes):
     a = data.draw(arrays(shapes.input_shapes[0], elements_a), label="a")
     b = data.draw(arrays(shapes.input_shapes[1], elements_b), label="b")
     check(fn, a, b)
+
+
+def test_tensor_power_at_zero_and_below_follows_pytorchs_conventions():
+    # Off the safe domain, where the formulas meet 0 · inf or ln of a negative number.
+    a = mg.tensor([0.0, 0.0, 0.0, -2.0, 2.0], requires_grad=True)
+    b = mg.tensor([0.0, 2.0, 0.5, 2.0, 3.0], requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # and without numpy's "invalid value" warnings
+        (a**b).sum().backward()
+    assert a.grad.tolist() == [0.0, 0.0, math.inf, -4.0, 12.0]  # 0 ** 0 is flat: 0, not nan
+    assert b.grad.tolist()[:3] == [0.0, 0.0, 0.0]  # z = 0 for every b ≥ 0 at a = 0
+    assert math.isnan(b.grad.tolist()[3])  # ln(-2) is nan: the gradient too, as in PyTorch
+    assert b.grad.tolist()[4] == pytest.approx(8 * math.log(2))
 
 
 @CHECK

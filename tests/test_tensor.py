@@ -154,6 +154,16 @@ def test_numpy_shares_memory_and_refuses_tensors_that_require_grad():
     assert w.detach().numpy().tolist() == [1.0]
 
 
+def test_np_array_copies_and_np_asarray_shares_as_with_pytorch():
+    t = mg.tensor([1.0, 2.0])
+    copied = np.array(t)
+    copied[0] = 9.0
+    assert t.tolist() == [1.0, 2.0]
+    np.asarray(t)[1] = 7.0
+    assert t.tolist() == [1.0, 7.0]
+    assert np.array(t, dtype=np.float64).dtype == np.float64
+
+
 def test_data_is_a_view_without_history():
     w = mg.tensor([1.0, 2.0], requires_grad=True)
     y = w * 2
@@ -191,6 +201,13 @@ def test_python_protocols():
         bool(t)
     assert f"{mg.tensor(3.14159):.2f}" == "3.14"
     assert [10, 20, 30][mg.tensor(1)] == 20  # integer tensors work as list indices
+    assert abs(mg.tensor([-1.0, 2.0])).tolist() == [1.0, 2.0] and (+t) is t
+
+
+def test_abs_of_a_tensor_is_differentiable():
+    x = mg.tensor([-2.0, 3.0], requires_grad=True)
+    abs(x).sum().backward()
+    assert x.grad.tolist() == [-1.0, 1.0]
 
 
 # -- comparisons -----------------------------------------------------------------------------
@@ -217,6 +234,16 @@ def test_bool_tensors_combine_and_reduce():
     assert (a | b).tolist() == [True, True, True]
     assert (~a).tolist() == [False, True, False]
     assert a.any().item() and not a.all().item()
+    assert (True & a).tolist() == [True, False, True] and (False | a).tolist() == a.tolist()
+
+
+def test_and_or_are_bitwise_on_integers_and_refused_on_floats():
+    assert (mg.tensor([6, 3]) & mg.tensor([3, 1])).tolist() == [2, 1]
+    assert (mg.tensor([4, 1]) | 2).tolist() == [6, 3]
+    x = mg.tensor([0.5, 2.0])
+    with pytest.raises(RuntimeError, match=r"'&' is a bitwise operation.*\(x > 0\) & \(x < 1\)"):
+        x & (x > 1)
+    assert ((x > 0) & (x < 1)).tolist() == [True, False]
 
 
 # -- type promotion, as PyTorch does it -------------------------------------------------------
@@ -237,6 +264,19 @@ def test_bool_tensors_combine_and_reduce():
         (lambda: mg.tensor([1.0]) + mg.tensor(1.0, dtype=mg.float64), mg.float32),
         (lambda: mg.tensor([1.0], dtype=mg.float64) * 2.5, mg.float64),
         (lambda: mg.tensor([True]) + 1, mg.int64),
+        # numpy's float scalars are floats: an int tensor times np.float32(0.5) is float32
+        (lambda: mg.tensor([1, 2]) * np.float32(0.5), mg.float32),
+        (lambda: mg.tensor([1, 2]) + np.float64(0.5), mg.float32),
+        (lambda: np.float32(2.5) ** mg.tensor([1, 2]), mg.float32),
+        (lambda: mg.tensor([True]) * np.float32(1.5), mg.float32),
+        (lambda: mg.tensor([1, 2]) * np.int32(3), mg.int64),
+        (lambda: mg.tensor([True]) & np.bool_(True), mg.bool),
+        # functions that only make sense on floats give float32 for integer tensors
+        (lambda: mg.tensor([0, 1]).sigmoid(), mg.float32),
+        (lambda: mg.tensor([0, 1]).exp(), mg.float32),
+        (lambda: mg.tensor([1, 4]).sqrt(), mg.float32),
+        (lambda: mg.tensor([1, 2]).log(), mg.float32),
+        (lambda: mg.tensor([True]).tanh(), mg.float32),
         (lambda: mg.where(mg.tensor([True, False]), mg.tensor([1.0, 2.0]), 0), mg.float32),
         (lambda: mg.where(mg.tensor([True]), mg.tensor([1.0]), mg.tensor([2])), mg.float32),
     ],
@@ -248,6 +288,17 @@ def test_result_dtypes_follow_pytorch_promotion(make, dtype):
 def test_mixed_dtype_values_are_right():
     assert (mg.tensor([1, 2]) / 2).tolist() == [0.5, 1.0]
     assert (mg.tensor([1.5, 2.5]) * mg.tensor([2, 3])).tolist() == [3.0, 7.5]
+    assert (mg.arange(4) * np.float32(0.5)).tolist() == [0.0, 0.5, 1.0, 1.5]  # not truncated
+    assert (mg.tensor([1, 2]) / np.float32(2.5)).tolist() == pytest.approx([0.4, 0.8])
+    assert mg.tensor([0, 1]).sigmoid().tolist() == pytest.approx([0.5, 0.7310586])
+
+
+@pytest.mark.parametrize("call", [lambda t: t.softmax(0), lambda t: t.log_softmax(0),
+                                  lambda t: t.norm()])
+def test_softmax_and_norm_of_an_integer_tensor_ask_for_floats(call):
+    with pytest.raises(RuntimeError, match=r"expected a floating point tensor, got "
+                                           r"minigrad\.int64\. Convert it first: x\.float\(\)"):
+        call(mg.tensor([1, 2]))
 
 
 # -- forward values of the ops ----------------------------------------------------------------

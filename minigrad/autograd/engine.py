@@ -245,7 +245,7 @@ def _run_pre_hooks(node, grads):
             if grads[nr] is not None:
                 result = hook(grads[nr])
                 if result is not None:
-                    grads[nr] = result
+                    grads[nr] = _hook_result(hook, result, grads[nr])
     for nr, store in (node._retain_hooks or {}).items():
         if grads[nr] is not None:
             store(grads[nr])
@@ -310,8 +310,28 @@ def _run_leaf_hooks(variable, grad):
     for hook in variable._hooks:
         result = hook(grad)
         if result is not None:
-            grad = result
+            grad = _hook_result(hook, result, grad)
     return grad
+
+
+def _hook_result(hook, result, grad):
+    """A gradient that a hook returned instead of `grad`: it must be a tensor like `grad`."""
+    name = getattr(hook, "__name__", type(hook).__name__)
+    if not isinstance(result, function.Tensor):
+        raise TypeError(
+            f"hook '{name}' must return a Tensor or None, but returned {type(result).__name__}"
+        )
+    if result.shape != grad.shape:
+        raise RuntimeError(
+            f"hook '{name}' has changed the size of value: the gradient has shape "
+            f"{list(grad.shape)}, the hook returned {list(result.shape)}"
+        )
+    if result.dtype != grad.dtype:
+        raise RuntimeError(
+            f"hook '{name}' has changed the type of value (was {grad._type_name()} got "
+            f"{result._type_name()})"
+        )
+    return result
 
 
 def _accumulate(variable, grad, create_graph) -> None:

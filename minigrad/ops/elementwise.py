@@ -184,11 +184,15 @@ class PowTensor(Function):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        grad_a = grad * b * a ** (b - 1) if ctx.needs_input_grad[0] else None
-        grad_b = None
+        grad_a = grad_b = None
+        if ctx.needs_input_grad[0]:
+            # Where b = 0, a ** 0 = 1 is flat, even at a = 0 where b · a^(b-1) is 0 · inf.
+            # There the exponent b - 1 is swapped for 1: b · a^1 = 0 at every a.
+            grad_a = grad * b * a ** where(b.array != 0, b - 1, 1.0)
         if ctx.needs_input_grad[1]:
-            # ln a is -inf at a = 0; PyTorch defines the gradient there as 0.
-            log_a = where(a.array > 0, a.log(), 0.0)
+            # At a = 0 (b ≥ 0) ln a is -inf, but PyTorch defines the gradient there as 0.
+            # For a < 0, ln a is nan, and so is the gradient (in PyTorch too).
+            log_a = where((a.array == 0) & (b.array >= 0), 0.0, a.log())
             grad_b = grad * a**b * log_a
         return grad_a, grad_b
 
