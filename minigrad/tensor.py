@@ -343,9 +343,20 @@ class Tensor:
         return format_tensor(self.array, suffixes)
 
     def __format__(self, spec: str) -> str:
-        if self.array.ndim == 0 and spec:
+        """f"{loss}" and f"{loss:.4f}" format a 0-d tensor's number, as PyTorch does.
+
+        (So f"{loss}" shows 0.2500000596046448: the float32 value as a Python float.)
+        Other tensors print as str() does, and refuse a format spec, as PyTorch's do.
+        """
+        if self.array.ndim == 0 and type(self) is Tensor:
             return format(self.item(), spec)
-        return format(repr(self), spec)
+        if spec:
+            raise TypeError(
+                f"unsupported format string passed to Tensor.__format__: a {list(self.shape)} "
+                "tensor has no single number to format; format t.item() for a 0-d tensor, or "
+                "the numbers of t.tolist()"
+            )
+        return repr(self)
 
     # -- Python protocol -------------------------------------------------------------------
 
@@ -367,17 +378,35 @@ class Tensor:
 
     def __bool__(self) -> bool:
         if self.array.size != 1:
+            how_many = "no values" if self.array.size == 0 else "more than one value"
             raise RuntimeError(
-                f"Boolean value of Tensor with more than one value is ambiguous "
-                f"(this one has {self.array.size}). Use .any() or .all()."
+                f"Boolean value of Tensor with {how_many} is ambiguous "
+                f"(this one has shape {list(self.shape)}). Use .any() or .all()."
             )
         return bool(self.array.item())
 
     def __float__(self) -> float:
-        return float(self.item())
+        return float(self._only_element())
 
     def __int__(self) -> int:
-        return int(self.item())
+        return int(self._only_element())
+
+    def _only_element(self):
+        if self.array.size != 1:  # a ValueError here, as in PyTorch (item() raises RuntimeError)
+            raise ValueError(
+                "only one element tensors can be converted to Python scalars (this one has "
+                f"shape {list(self.shape)}; index it first, or use .tolist())"
+            )
+        return self.array.item()
+
+    def __contains__(self, element) -> bool:
+        """`v in t`: whether some element of t equals v (at any depth, as in PyTorch)."""
+        if not isinstance(element, (Tensor, bool, int, float, np.number)):
+            raise RuntimeError(
+                "Tensor.__contains__ only supports Tensor or scalar, but you passed in a "
+                f"{type(element)}."
+            )
+        return bool((self == element).any())
 
     def __index__(self) -> int:
         if self.dtype.kind not in "iu" or self.array.size != 1:
@@ -484,7 +513,11 @@ class Tensor:
         if other is None:
             return ufunc is np.not_equal
         other = other.array if isinstance(other, Tensor) else other
-        return Tensor._wrap(ufunc(self.array, other))
+        try:
+            return Tensor._wrap(ufunc(self.array, other))
+        except ValueError:
+            _raise_if_not_broadcastable(ufunc.__name__, self.array.shape, np.shape(other))
+            raise
 
     def __lt__(self, other):
         return self._compare(other, np.less)
@@ -924,20 +957,24 @@ def _binary(function, a: Tensor, b: Tensor) -> Tensor:
     try:
         return function.apply(a, b)
     except ValueError:
-        shape_a, shape_b = a.array.shape, b.array.shape
-        n = max(len(shape_a), len(shape_b))
-        for i in range(1, n + 1):
-            size_a = shape_a[-i] if i <= len(shape_a) else 1
-            size_b = shape_b[-i] if i <= len(shape_b) else 1
-            if size_a != size_b and 1 not in (size_a, size_b):
-                raise RuntimeError(
-                    f"The size of tensor a ({size_a}) must match the size of tensor b "
-                    f"({size_b}) at non-singleton dimension {n - i}. "
-                    f"({function.__name__} of shapes {list(shape_a)} and {list(shape_b)}; "
-                    "shapes broadcast when, from the right, each pair of sizes is equal or "
-                    "one of them is 1.)"
-                ) from None
+        _raise_if_not_broadcastable(function.__name__, a.array.shape, b.array.shape)
         raise
+
+
+def _raise_if_not_broadcastable(name: str, shape_a: tuple, shape_b: tuple) -> None:
+    """PyTorch's error for two shapes that do not broadcast, naming the op and both shapes."""
+    n = max(len(shape_a), len(shape_b))
+    for i in range(1, n + 1):
+        size_a = shape_a[-i] if i <= len(shape_a) else 1
+        size_b = shape_b[-i] if i <= len(shape_b) else 1
+        if size_a != size_b and 1 not in (size_a, size_b):
+            raise RuntimeError(
+                f"The size of tensor a ({size_a}) must match the size of tensor b "
+                f"({size_b}) at non-singleton dimension {n - i}. "
+                f"({name} of shapes {list(shape_a)} and {list(shape_b)}; "
+                "shapes broadcast when, from the right, each pair of sizes is equal or "
+                "one of them is 1.)"
+            ) from None
 
 
 def _dim(dim: int, ndim: int) -> int:

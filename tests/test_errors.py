@@ -24,6 +24,8 @@ import minigrad as mg
         (lambda a, b: a * b, "Mul"),
         (lambda a, b: a / b, "Div"),
         (lambda a, b: a**b, "Pow"),
+        (lambda a, b: a < b, "less"),
+        (lambda a, b: a == b, "equal"),
     ],
 )
 def test_broadcasting_errors_name_both_shapes(op, name):
@@ -229,3 +231,22 @@ def test_misc_pytorch_errors():
     with pytest.raises(RuntimeError, match="can't retain_grad on Tensor that has "
                                            "requires_grad=False"):
         mg.ones(2).retain_grad()
+
+
+# -- bool tensors ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("op", "what"),
+    [
+        (lambda m: 1 - m, "Subtraction, the `-` operator, with a bool tensor"),
+        (lambda m: m - 2, "Subtraction, the `-` operator, with a bool tensor"),
+        (lambda m: mg.ones(2) - m, "Subtraction, the `-` operator, with a bool tensor"),
+        (lambda m: -m, "Negation, the `-` operator, on a bool tensor"),
+    ],
+)
+def test_minus_on_a_mask_is_refused_and_points_at_invert(op, what):
+    mask = mg.tensor([True, False])
+    with pytest.raises(RuntimeError, match=re.escape(what) + r".*use the `~` or `logical_not\(\)`"):
+        op(mask)
+    assert (~mask).tolist() == [False, True]

@@ -204,6 +204,37 @@ def test_python_protocols():
     assert abs(mg.tensor([-1.0, 2.0])).tolist() == [1.0, 2.0] and (+t) is t
 
 
+def test_scalar_conversions_and_membership_raise_and_answer_as_pytorch_does():
+    t = mg.tensor([[1.0, 2.0], [3.0, 4.0]])
+    for convert in (float, int):
+        with pytest.raises(ValueError, match=r"only one element tensors can be converted to "
+                                             r"Python scalars \(this one has shape \[2, 2\]"):
+            convert(t)
+    with pytest.raises(RuntimeError, match="Boolean value of Tensor with no values is ambiguous"):
+        bool(mg.tensor([]))
+    assert 4.0 in t and mg.tensor(2.0) in t and 5 not in t
+    with pytest.raises(RuntimeError, match="only supports Tensor or scalar"):
+        "a" in t  # noqa: B015
+
+
+def test_format_shows_a_0d_tensors_number_as_pytorch_does():
+    loss = mg.tensor(0.25, requires_grad=True) * 2
+    assert f"{loss}" == "0.5" and f"{loss:.3f}" == "0.500"
+    assert f"{mg.tensor(0.1)}" == "0.10000000149011612"  # the float32 value, as a Python float
+    assert f"{mg.tensor(3)}" == "3"
+    assert f"{mg.tensor([1.0, 2.0])}" == "tensor([1., 2.])"
+    with pytest.raises(TypeError, match=r"a \[2\] tensor has no single number to format"):
+        f"{mg.tensor([1.0, 2.0]):.2f}"
+
+
+def test_format_matches_pytorch(torch):
+    def shown(lib):
+        return [f"{lib.tensor(0.1)}", f"{lib.tensor(2.5, requires_grad=True) * 2}",
+                f"{lib.tensor(7)}", f"{lib.tensor([1.0, 2.0])}", f"{lib.tensor(1 / 3):.4f}"]
+
+    assert shown(mg) == shown(torch)
+
+
 def test_abs_of_a_tensor_is_differentiable():
     x = mg.tensor([-2.0, 3.0], requires_grad=True)
     abs(x).sum().backward()

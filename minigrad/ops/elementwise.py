@@ -59,6 +59,15 @@ class Add(Function):
         return grad, grad
 
 
+def _refuse_bool(what: str, *tensors) -> None:
+    """PyTorch refuses - on bool tensors: `1 - mask` is numpy's idiom; `~mask` is meant."""
+    if any(t.array.dtype == np.bool_ for t in tensors):
+        raise RuntimeError(
+            f"{what} a bool tensor is not supported. If you are trying to invert a mask, use "
+            "the `~` or `logical_not()` operator instead."
+        )
+
+
 class Sub(Function):
     """z = a - b.   dz/da = 1, dz/db = -1."""
 
@@ -66,6 +75,7 @@ class Sub(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        _refuse_bool("Subtraction, the `-` operator, with", a, b)
         x, y = _operands(a, b)
         return x - y
 
@@ -81,6 +91,7 @@ class Rsub(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        _refuse_bool("Subtraction, the `-` operator, with", a, b)
         x, y = _operands(a, b)
         return y - x
 
@@ -137,6 +148,7 @@ class Neg(Function):
 
     @staticmethod
     def forward(ctx, a):
+        _refuse_bool("Negation, the `-` operator, on", a)
         return -a.array
 
     @staticmethod
