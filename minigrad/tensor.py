@@ -963,18 +963,11 @@ def _binary(function, a: Tensor, b: Tensor) -> Tensor:
 
 def _raise_if_not_broadcastable(name: str, shape_a: tuple, shape_b: tuple) -> None:
     """PyTorch's error for two shapes that do not broadcast, naming the op and both shapes."""
-    n = max(len(shape_a), len(shape_b))
-    for i in range(1, n + 1):
-        size_a = shape_a[-i] if i <= len(shape_a) else 1
-        size_b = shape_b[-i] if i <= len(shape_b) else 1
-        if size_a != size_b and 1 not in (size_a, size_b):
-            raise RuntimeError(
-                f"The size of tensor a ({size_a}) must match the size of tensor b "
-                f"({size_b}) at non-singleton dimension {n - i}. "
-                f"({name} of shapes {list(shape_a)} and {list(shape_b)}; "
-                "shapes broadcast when, from the right, each pair of sizes is equal or "
-                "one of them is 1.)"
-            ) from None
+    try:
+        np.broadcast_shapes(shape_a, shape_b)
+    except ValueError:
+        named = (("a", shape_a), ("b", shape_b))
+        raise RuntimeError(broadcast_error(name, named)) from None
 
 
 def _dim(dim: int, ndim: int) -> int:
@@ -1111,5 +1104,6 @@ def rand_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
 
 from minigrad import ops, random  # noqa: E402  (the ops need Tensor defined first)
 from minigrad.autograd import function as _function  # noqa: E402
+from minigrad.ops.elementwise import broadcast_error  # noqa: E402
 
 _function.Tensor = Tensor

@@ -250,3 +250,19 @@ def test_minus_on_a_mask_is_refused_and_points_at_invert(op, what):
     with pytest.raises(RuntimeError, match=re.escape(what) + r".*use the `~` or `logical_not\(\)`"):
         op(mask)
     assert (~mask).tolist() == [False, True]
+
+
+def test_where_needs_a_bool_condition():
+    with pytest.raises(RuntimeError, match=r"where expected condition to be a boolean tensor, but "
+                                           r"got a tensor with dtype minigrad.float32"):
+        mg.where(mg.tensor([1.0, 0.0]), mg.ones(2), mg.zeros(2))
+
+
+@pytest.mark.parametrize("key", [slice(None, None, -1), (0, slice(None, None, -2))])
+def test_a_slice_that_runs_backwards_is_refused_as_in_pytorch(key):
+    t = mg.arange(6.0).reshape(2, 3)
+    with pytest.raises(ValueError, match=r"greater than zero.*arange\(n - 1, -1, -1\)"):
+        t[key]
+    with pytest.raises(ValueError, match="step must be greater than zero"):
+        t[key] = 0.0
+    assert t[0][mg.arange(2, -1, -1)].tolist() == [2.0, 1.0, 0.0]  # the way to reverse

@@ -447,6 +447,11 @@ def where(condition, a, b):
 
     if not isinstance(condition, Tensor):
         condition = _wrap(np.asarray(condition))
+    if condition.array.dtype != np.bool_:
+        raise RuntimeError(
+            "where expected condition to be a boolean tensor, but got a tensor with dtype "
+            f"{condition._dtype_name()}. Compare first: where(x > 0, ...)."
+        )
     if not isinstance(a, Tensor):
         a = _scalar_like(a, b) if isinstance(b, Tensor) else tensor(a)
     if not isinstance(b, Tensor):
@@ -455,10 +460,10 @@ def where(condition, a, b):
         return Where.apply(condition, a, b)
     except ValueError:
         shapes = (("condition", condition.shape), ("input", a.shape), ("other", b.shape))
-        raise RuntimeError(_broadcast_error("where", shapes)) from None
+        raise RuntimeError(broadcast_error("where", shapes)) from None
 
 
-def _broadcast_error(op: str, named_shapes: tuple) -> str:
+def broadcast_error(op: str, named_shapes: tuple) -> str:
     """PyTorch's message for shapes that do not broadcast, naming every shape involved."""
     ndim = max(len(shape) for _, shape in named_shapes)
     for i in range(1, ndim + 1):  # dimension ndim - i, counted from the right

@@ -281,6 +281,11 @@ def index_key(key):
             return np.asarray(k)
         if isinstance(k, np.integer):
             return int(k)
+        if isinstance(k, slice) and k.step is not None and k.step <= 0:
+            raise ValueError(
+                "step must be greater than zero (PyTorch's slices cannot run backwards: to "
+                "reverse a tensor, index it with minigrad.arange(n - 1, -1, -1))"
+            )
         return k
 
     return tuple(convert(k) for k in key) if isinstance(key, tuple) else convert(key)
