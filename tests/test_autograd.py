@@ -641,6 +641,15 @@ def test_backward_with_create_graph_makes_grad_differentiable():
     np.testing.assert_allclose(x.grad.numpy(), [3.0, 9.0])  # 6x
 
 
+def test_relus_second_derivative_is_zero_not_missing_as_in_pytorch():
+    x = mg.tensor([-1.0, 2.0, 0.0], requires_grad=True)
+    (slope,) = mg.autograd.grad(x.relu().sum(), x, create_graph=True)
+    assert slope.tolist() == [0.0, 1.0, 0.0]
+    assert slope.requires_grad  # it depends on x, with derivative 0
+    (slope * slope).sum().backward()
+    assert x.grad.tolist() == [0.0, 0.0, 0.0]
+
+
 def test_second_derivatives_of_many_ops():
     x = mg.tensor([0.5, 0.7], dtype=mg.float64, requires_grad=True)
     f = (x.tanh().exp() * x.sigmoid() / x.sqrt() + x.log() * x**2.5 + x.softmax(0)

@@ -311,7 +311,10 @@ class Relu(Function):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
-        return grad * (out > 0)
+        # out.sign() is the mask out > 0 as zeros and ones (out is never negative). Unlike
+        # the comparison it is an op, with derivative 0: with create_graph=True the gradient
+        # then depends on a, and its derivative is 0 rather than missing, as in PyTorch.
+        return grad * out.sign()
 
 
 class Tanh(Function):
