@@ -308,6 +308,11 @@ def test_and_or_are_bitwise_on_integers_and_refused_on_floats():
         (lambda: mg.tensor([1, 4]).sqrt(), mg.float32),
         (lambda: mg.tensor([1, 2]).log(), mg.float32),
         (lambda: mg.tensor([True]).tanh(), mg.float32),
+        # clamp and ** keep the tensor's dtype, as in PyTorch (numpy would widen)
+        (lambda: mg.tensor([1, 5]).clamp(0.5, 2.5), mg.float32),
+        (lambda: mg.tensor([1.0, 5.0]).clamp(np.float64(0.5)), mg.float32),
+        (lambda: mg.tensor([1, 5]).clamp(2), mg.int64),
+        (lambda: mg.tensor([1, 2], dtype=mg.int32) ** 2, mg.int32),
         (lambda: mg.where(mg.tensor([True, False]), mg.tensor([1.0, 2.0]), 0), mg.float32),
         (lambda: mg.where(mg.tensor([True]), mg.tensor([1.0]), mg.tensor([2])), mg.float32),
     ],
@@ -322,6 +327,13 @@ def test_mixed_dtype_values_are_right():
     assert (mg.arange(4) * np.float32(0.5)).tolist() == [0.0, 0.5, 1.0, 1.5]  # not truncated
     assert (mg.tensor([1, 2]) / np.float32(2.5)).tolist() == pytest.approx([0.4, 0.8])
     assert mg.tensor([0, 1]).sigmoid().tolist() == pytest.approx([0.5, 0.7310586])
+
+
+def test_integers_to_negative_powers_are_refused():
+    with pytest.raises(RuntimeError, match=r"Integers to negative integer powers are not "
+                                           r"allowed\. Convert the tensor first"):
+        mg.tensor([2]) ** -1
+    assert (mg.tensor([2]).float() ** -1).tolist() == [0.5]
 
 
 @pytest.mark.parametrize("call", [lambda t: t.softmax(0), lambda t: t.log_softmax(0),

@@ -168,7 +168,12 @@ class Pow(Function):
         x = a.array
         if x.dtype.kind in "biu" and isinstance(exponent, float):
             x = x.astype(np.float32)  # an integer tensor to a float power is a float32 tensor
-        exponent = np.asarray(exponent, dtype=x.dtype if x.dtype.kind == "f" else None)
+        # The exponent takes x's dtype (an int32 tensor squared stays int32), unless it is a
+        # float and x is not: then x became float32 above.
+        exponent = np.asarray(exponent, dtype=x.dtype if x.dtype.kind in "fiu" else None)
+        if x.dtype.kind in "iu" and exponent < 0:  # 2 ** -1 is no integer
+            raise RuntimeError("Integers to negative integer powers are not allowed. Convert "
+                               "the tensor first: x.float() ** -1.")
         with np.errstate(divide="ignore", invalid="ignore"):  # (-1) ** 0.5 is nan, silently
             return x**exponent
 
@@ -363,7 +368,13 @@ class Clamp(Function):
     def forward(ctx, a, low, high):
         ctx.save_for_backward(a)
         ctx.low, ctx.high = low, high
-        return np.clip(a.array, low, high)
+        x = a.array
+        float_bound = any(isinstance(v, (float, np.floating)) for v in (low, high))
+        if x.dtype.kind not in "fc" and float_bound:
+            x = x.astype(np.float32)  # integers clamped to a float bound: float32, as in PyTorch
+        # The bounds take x's dtype: a float32 tensor clamped to np.float64(0.5) stays float32.
+        low, high = (None if v is None else x.dtype.type(v) for v in (low, high))
+        return np.clip(x, low, high)
 
     @staticmethod
     def backward(ctx, grad):
