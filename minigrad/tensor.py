@@ -12,6 +12,7 @@ Every operator below (`+`, `*`, `@`, `.sum()`, ...) calls the `apply` of a Funct
 
 from __future__ import annotations
 
+import copy
 import warnings
 import weakref
 from collections import namedtuple
@@ -306,7 +307,8 @@ class Tensor:
 
         copy.copy shares the values' memory; pickle writes them out.
         """
-        return (_rebuild_leaf, (type(self), self.array, self._requires_grad))
+        return (_rebuild_leaf, (type(self), self.array, self._requires_grad),
+                self._own_attributes() or None)
 
     def __deepcopy__(self, memo) -> Tensor:
         """copy.deepcopy: a new leaf with its own copy of the values, and of .grad."""
@@ -320,7 +322,13 @@ class Tensor:
         memo[id(self)] = copied
         if self._grad is not None:
             copied._grad = self._grad.__deepcopy__(memo)
+        vars(copied).update(copy.deepcopy(self._own_attributes(), memo))
         return copied
+
+    def _own_attributes(self) -> dict:
+        """Attributes a user set on this tensor (t.name = "w"): copies keep them, as PyTorch's
+        do. minigrad's own fields start with an underscore and are not copied."""
+        return {key: value for key, value in vars(self).items() if not key.startswith("_")}
 
     # -- printing --------------------------------------------------------------------------
 
@@ -346,7 +354,8 @@ class Tensor:
         """f"{loss}" and f"{loss:.4f}" format a 0-d tensor's number, as PyTorch does.
 
         (So f"{loss}" shows 0.2500000596046448: the float32 value as a Python float.)
-        Other tensors print as str() does, and refuse a format spec, as PyTorch's do.
+        Other tensors print as str() does, and refuse a format spec, as PyTorch's do. (A 0-d
+        Parameter prints as one too, "Parameter containing: ...", hence `type(self) is Tensor`.)
         """
         if self.array.ndim == 0 and type(self) is Tensor:
             return format(self.item(), spec)
@@ -428,11 +437,17 @@ class Tensor:
 
     def __sub__(self, other):
         if type(other) is not Tensor:
-            other = self._lift(other)
+            other = self._lift_for_minus(other)
         return _binary(ops.Sub, self, other)
 
     def __rsub__(self, other):  # 2 - x: PyTorch records it as its own op, rsub
-        return _binary(ops.Rsub, self, self._lift(other))
+        return _binary(ops.Rsub, self, self._lift_for_minus(other))
+
+    def _lift_for_minus(self, other) -> Tensor:
+        """x - True is refused like x - mask: a Python bool stays a bool tensor here."""
+        if isinstance(other, (bool, np.bool_)):
+            return Tensor._wrap(np.array(other))
+        return self._lift(other)
 
     def __mul__(self, other):
         if type(other) is not Tensor:
@@ -516,7 +531,8 @@ class Tensor:
         try:
             return Tensor._wrap(ufunc(self.array, other))
         except ValueError:
-            _raise_if_not_broadcastable(ufunc.__name__, self.array.shape, np.shape(other))
+            name = _COMPARISON_NAMES.get(ufunc.__name__, ufunc.__name__)
+            _raise_if_not_broadcastable(name, self.array.shape, np.shape(other))
             raise
 
     def __lt__(self, other):
@@ -610,6 +626,13 @@ class Tensor:
     def clamp(self, min=None, max=None):  # noqa: A002 (PyTorch's argument names)
         if min is None and max is None:
             raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+        for bound in (min, max):
+            if bound is not None and not isinstance(bound, (int, float, np.number)):
+                raise TypeError(
+                    f"clamp(): min and max must be numbers here, not {type(bound).__name__} "
+                    "(PyTorch also takes tensors; for bounds that differ per element, write "
+                    "minigrad.where(x < low, low, x))"
+                )
         return ops.Clamp.apply(self, min, max)
 
     clip = clamp
@@ -787,6 +810,8 @@ class Tensor:
         return self._inplace(ops.Add, other)
 
     def sub_(self, other):
+        ops.elementwise.refuse_bool("Subtraction, the `-` operator, with", self,
+                                    self._lift_for_minus(other))
         return self._inplace(ops.Sub, other)
 
     def mul_(self, other):
@@ -939,7 +964,7 @@ def _scalar_like(value, like: Tensor) -> Tensor:
     dtype = like.array.dtype
     if dtype.kind == "f" and (type(value) is float or type(value) is int):  # x * 0.5, x / 2
         return Tensor._wrap(np.array(value, dtype=dtype))
-    if isinstance(value, (bool, int, float, np.number)):
+    if isinstance(value, (bool, int, float, np.number, np.bool_)):
         kind = dtype.kind
         is_float = isinstance(value, (float, np.floating))  # np.float32(0.5) is a float too
         fits = (kind == "f"
@@ -959,6 +984,11 @@ def _binary(function, a: Tensor, b: Tensor) -> Tensor:
     except ValueError:
         _raise_if_not_broadcastable(function.__name__, a.array.shape, b.array.shape)
         raise
+
+
+#: numpy's comparison functions under PyTorch's names, for error messages.
+_COMPARISON_NAMES = {"less": "lt", "less_equal": "le", "greater": "gt", "greater_equal": "ge",
+                     "equal": "eq", "not_equal": "ne"}
 
 
 def _raise_if_not_broadcastable(name: str, shape_a: tuple, shape_b: tuple) -> None:

@@ -60,6 +60,19 @@ def test_a_shallow_copy_shares_the_values_but_not_the_grad():
     assert y.tolist() == [2.0, 3.0]
 
 
+def test_copies_keep_attributes_the_user_set_as_pytorchs_do():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    x.label = "weights"
+    x.notes = ["init"]
+    (x * 2).sum().backward()  # minigrad's own fields (_grad, _accumulator) are not copied
+    for copied in (copy.copy(x), copy.deepcopy(x), pickle.loads(pickle.dumps(x))):
+        assert copied.label == "weights" and copied.notes == ["init"]
+    assert copy.deepcopy(x).notes is not x.notes
+    weight = nn.Parameter(mg.tensor([1.0]))
+    weight.label = "w"
+    assert not hasattr(copy.deepcopy(weight), "label")  # PyTorch's Parameter copies values only
+
+
 def test_deep_copying_a_computed_tensor_raises_and_says_to_detach():
     x = mg.tensor([1.0, 2.0], requires_grad=True)
     with pytest.raises(RuntimeError, match=r"graph leaves.*tensor\.detach\(\)"):

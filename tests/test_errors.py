@@ -24,8 +24,8 @@ import minigrad as mg
         (lambda a, b: a * b, "Mul"),
         (lambda a, b: a / b, "Div"),
         (lambda a, b: a**b, "Pow"),
-        (lambda a, b: a < b, "less"),
-        (lambda a, b: a == b, "equal"),
+        (lambda a, b: a < b, "(lt of"),
+        (lambda a, b: a == b, "(eq of"),
     ],
 )
 def test_broadcasting_errors_name_both_shapes(op, name):
@@ -252,10 +252,25 @@ def test_minus_on_a_mask_is_refused_and_points_at_invert(op, what):
     assert (~mask).tolist() == [False, True]
 
 
+def test_minus_with_a_python_bool_or_in_place_is_refused_too():
+    x = mg.tensor([1.0, 2.0])
+    for op in (lambda: x - True, lambda: x.sub_(mg.tensor([True, False]))):
+        with pytest.raises(RuntimeError, match="with a bool tensor is not supported"):
+            op()
+    assert x.tolist() == [1.0, 2.0]  # the refused in-place op wrote nothing
+    with pytest.raises(RuntimeError, match=r"two bool tensors.*write a != b"):
+        mg.tensor([True]) - mg.tensor([False])
+
+
 def test_where_needs_a_bool_condition():
     with pytest.raises(RuntimeError, match=r"where expected condition to be a boolean tensor, but "
                                            r"got a tensor with dtype minigrad.float32"):
         mg.where(mg.tensor([1.0, 0.0]), mg.ones(2), mg.zeros(2))
+
+
+def test_a_zero_slice_step_is_refused_as_in_pytorch():
+    with pytest.raises(ValueError, match="slice step cannot be zero"):
+        mg.arange(3.0)[::0]
 
 
 @pytest.mark.parametrize("key", [slice(None, None, -1), (0, slice(None, None, -2))])

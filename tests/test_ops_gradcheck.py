@@ -126,6 +126,16 @@ def test_tensor_power_at_zero_and_below_follows_pytorchs_conventions():
     assert b.grad.tolist()[4] == pytest.approx(8 * math.log(2))
 
 
+def test_tensor_power_second_derivative_where_the_exponent_is_zero():
+    # d/da a^b = b · a^(b-1); its derivative in b at b = 0 is 1/a (PyTorch returns 0 there,
+    # having replaced the formula by 0 where b = 0; so does minigrad). Next to it, b ≠ 0.
+    a = mg.tensor([2.0, 3.0], dtype=mg.float64, requires_grad=True)
+    b = mg.tensor([0.0, 1e-9], dtype=mg.float64, requires_grad=True)
+    (slope,) = mg.autograd.grad((a**b).sum(), a, create_graph=True)
+    (mixed,) = mg.autograd.grad(slope.sum(), b)
+    assert mixed.tolist() == pytest.approx([0.0, 1 / 3])
+
+
 @CHECK
 @given(x=arrays(SHAPES, floats(0.5, 2)), number=floats(-3, 3).filter(lambda v: abs(v) > 0.1))
 def test_ops_with_python_numbers(x, number):

@@ -313,6 +313,8 @@ def test_and_or_are_bitwise_on_integers_and_refused_on_floats():
         (lambda: mg.tensor([1.0, 5.0]).clamp(np.float64(0.5)), mg.float32),
         (lambda: mg.tensor([1, 5]).clamp(2), mg.int64),
         (lambda: mg.tensor([1, 2], dtype=mg.int32) ** 2, mg.int32),
+        (lambda: mg.tensor([2, 4]) ** np.float32(0.5), mg.float32),
+        (lambda: mg.tensor([True, False]).clamp(0), mg.int64),
         (lambda: mg.where(mg.tensor([True, False]), mg.tensor([1.0, 2.0]), 0), mg.float32),
         (lambda: mg.where(mg.tensor([True]), mg.tensor([1.0]), mg.tensor([2])), mg.float32),
     ],
@@ -325,8 +327,18 @@ def test_mixed_dtype_values_are_right():
     assert (mg.tensor([1, 2]) / 2).tolist() == [0.5, 1.0]
     assert (mg.tensor([1.5, 2.5]) * mg.tensor([2, 3])).tolist() == [3.0, 7.5]
     assert (mg.arange(4) * np.float32(0.5)).tolist() == [0.0, 0.5, 1.0, 1.5]  # not truncated
+    assert (mg.tensor([4, 9]) ** np.float32(0.5)).tolist() == [2.0, 3.0]
     assert (mg.tensor([1, 2]) / np.float32(2.5)).tolist() == pytest.approx([0.4, 0.8])
     assert mg.tensor([0, 1]).sigmoid().tolist() == pytest.approx([0.5, 0.7310586])
+
+
+def test_clamp_takes_numbers_and_says_what_to_do_with_tensor_bounds():
+    x = mg.tensor([1.0, 5.0])
+    with pytest.raises(TypeError, match=r"clamp\(\): min and max must be numbers here, not "
+                                        r"Tensor.*minigrad\.where\(x < low, low, x\)"):
+        x.clamp(mg.tensor([1.5, 1.5]))
+    low = mg.tensor([1.5, 1.5])
+    assert mg.where(x < low, low, x).tolist() == [1.5, 5.0]
 
 
 def test_integers_to_negative_powers_are_refused():

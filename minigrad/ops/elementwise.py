@@ -59,9 +59,14 @@ class Add(Function):
         return grad, grad
 
 
-def _refuse_bool(what: str, *tensors) -> None:
+def refuse_bool(what: str, *tensors) -> None:
     """PyTorch refuses - on bool tensors: `1 - mask` is numpy's idiom; `~mask` is meant."""
     if any(t.array.dtype == np.bool_ for t in tensors):
+        if len(tensors) == 2 and all(t.array.dtype == np.bool_ for t in tensors):
+            raise RuntimeError(
+                "Subtraction, the `-` operator, with two bool tensors is not supported. For "
+                "their exclusive or (PyTorch's logical_xor), write a != b."
+            )
         raise RuntimeError(
             f"{what} a bool tensor is not supported. If you are trying to invert a mask, use "
             "the `~` or `logical_not()` operator instead."
@@ -75,7 +80,7 @@ class Sub(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        _refuse_bool("Subtraction, the `-` operator, with", a, b)
+        refuse_bool("Subtraction, the `-` operator, with", a, b)
         x, y = _operands(a, b)
         return x - y
 
@@ -91,7 +96,7 @@ class Rsub(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        _refuse_bool("Subtraction, the `-` operator, with", a, b)
+        refuse_bool("Subtraction, the `-` operator, with", a, b)
         x, y = _operands(a, b)
         return y - x
 
@@ -148,7 +153,7 @@ class Neg(Function):
 
     @staticmethod
     def forward(ctx, a):
-        _refuse_bool("Negation, the `-` operator, on", a)
+        refuse_bool("Negation, the `-` operator, on", a)
         return -a.array
 
     @staticmethod
@@ -166,7 +171,7 @@ class Pow(Function):
         ctx.save_for_backward(a)
         ctx.exponent = exponent
         x = a.array
-        if x.dtype.kind in "biu" and isinstance(exponent, float):
+        if x.dtype.kind in "biu" and isinstance(exponent, (float, np.floating)):
             x = x.astype(np.float32)  # an integer tensor to a float power is a float32 tensor
         # The exponent takes x's dtype (an int32 tensor squared stays int32), unless it is a
         # float and x is not: then x became float32 above.
@@ -204,8 +209,10 @@ class PowTensor(Function):
         grad_a = grad_b = None
         if ctx.needs_input_grad[0]:
             # Where b = 0, a ** 0 = 1 is flat, even at a = 0 where b · a^(b-1) is 0 · inf.
-            # There the exponent b - 1 is swapped for 1: b · a^1 = 0 at every a.
-            grad_a = grad * b * a ** where(b.array != 0, b - 1, 1.0)
+            # There the formula is swapped for the constant 0 · a^1, which is 0 at every a
+            # and, with create_graph=True, has derivative 0 for a and b alike.
+            nonzero = b.array != 0
+            grad_a = grad * where(nonzero, b, 0.0) * a ** where(nonzero, b - 1, 1.0)
         if ctx.needs_input_grad[1]:
             # At a = 0 (b ≥ 0) ln a is -inf, but PyTorch defines the gradient there as 0.
             # For a < 0, ln a is nan, and so is the gradient (in PyTorch too).
@@ -372,8 +379,8 @@ class Clamp(Function):
         float_bound = any(isinstance(v, (float, np.floating)) for v in (low, high))
         if x.dtype.kind not in "fc" and float_bound:
             x = x.astype(np.float32)  # integers clamped to a float bound: float32, as in PyTorch
-        # The bounds take x's dtype: a float32 tensor clamped to np.float64(0.5) stays float32.
-        low, high = (None if v is None else x.dtype.type(v) for v in (low, high))
+        if x.dtype.kind == "f":  # a float32 tensor clamped to np.float64(0.5) stays float32
+            low, high = (None if v is None else x.dtype.type(v) for v in (low, high))
         return np.clip(x, low, high)
 
     @staticmethod

@@ -281,7 +281,9 @@ def index_key(key):
             return np.asarray(k)
         if isinstance(k, np.integer):
             return int(k)
-        if isinstance(k, slice) and k.step is not None and k.step <= 0:
+        if isinstance(k, slice) and k.step == 0:
+            raise ValueError("slice step cannot be zero")
+        if isinstance(k, slice) and k.step is not None and k.step < 0:
             raise ValueError(
                 "step must be greater than zero (PyTorch's slices cannot run backwards: to "
                 "reverse a tensor, index it with minigrad.arange(n - 1, -1, -1))"
