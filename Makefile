@@ -40,10 +40,14 @@ RUN_ENV := PATH="$(CURDIR)/$(BIN):$$PATH" PYTHONHASHSEED=0 \
 	MPLBACKEND=module://matplotlib_inline.backend_inline
 # Checking and saving outputs also pins the graph layout program to the venv's graphviz-pure,
 # which writes the same SVG on every machine, even where a system Graphviz is installed,
-# and numpy's matrix library to one thread: the same order of floating-point sums on every
-# machine (so the same printed digits), and no threads fighting over a busy machine's cores.
+# and numpy's matrix library to one thread and, on x86 machines with AVX2, to one family of
+# kernels: the same order of floating-point sums on every machine (so the same printed
+# digits), and no threads fighting over a busy machine's cores. OpenBLAS otherwise picks its
+# kernels by CPU, and an AVX-512 machine rounds a float32 matmul differently from an AVX2 one:
+# seen as a training loss of 0.0304 where the saved lesson says 0.0303.
+BLAS_KERNELS := $(shell grep -qsw avx2 /proc/cpuinfo && echo OPENBLAS_CORETYPE=Haswell)
 CHECK_ENV := $(RUN_ENV) MINIGRAD_DOT="$(CURDIR)/$(BIN)/graphviz-pure" \
-	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BLAS_KERNELS)
 
 .PHONY: help lab test execute exercises grade gallery bench torch dot venv install clean
 

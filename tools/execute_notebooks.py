@@ -63,6 +63,20 @@ def set_deterministic_environment() -> None:
     pure = Path(bin_dir) / "graphviz-pure"
     if "MINIGRAD_DOT" not in os.environ and pure.exists():
         os.environ["MINIGRAD_DOT"] = str(pure)
+    # The matrix library as `make test` pins it (see CHECK_ENV in the Makefile): one thread, and
+    # on x86 with AVX2 one family of kernels, so float32 matmuls round the same on every machine.
+    for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(variable, "1")
+    if has_avx2():
+        os.environ.setdefault("OPENBLAS_CORETYPE", "Haswell")
+
+
+def has_avx2() -> bool:
+    try:
+        flags = Path("/proc/cpuinfo").read_text().split()
+    except OSError:
+        return False
+    return "avx2" in flags
 
 
 def strip_volatile_metadata(nb: nbformat.NotebookNode) -> None:
