@@ -55,7 +55,9 @@ class Tensor:
         "__weakref__",
     )
     _grad = None          # behind the grad property, which warns on non-leaves
-    _view_of = None       # (tensor, index) if this is a view of part of tensor
+    _view_of = None       # (base, index, Function, args) if this is a view of base
+    _views = None         # _Views: the views of this tensor made while recording
+    _made_as_view_by = None  # "Output i of F" if a custom Function F returned a view of an input
     _accumulator = None   # weak reference to the leaf's AccumulateGrad node
     _hooks: tuple | list = ()  # a leaf's gradient hooks (a non-leaf's live on its grad_fn)
     _retains_grad = False  # set by retain_grad()
@@ -759,6 +761,20 @@ class Tensor:
 
     # -- in-place operations ------------------------------------------------------------------
 
+    def _become_view_of(self, base: Tensor, function, args: tuple, recording: bool) -> None:
+        """Mark self as a view of base (self shares its memory), made by function(*args).
+
+        A view and its base share one version counter: an in-place change to either changes
+        both. A view made while recording is also listed on its base, so that an in-place
+        change of the base can give the view a new history (_replay_views).
+        """
+        self._version_box = base._version_box
+        self._view_of = (base, args[1] if function.view_key else None, function, args[1:])
+        if recording:
+            if base._views is None:
+                base._views = _Views()
+            base._views.add(self)
+
     def _check_inplace(self, other: Tensor | None = None) -> None:
         if not grad_mode._enabled:
             return
@@ -769,9 +785,18 @@ class Tensor:
                 "`x = x + ...` to make a new tensor."
             )
         recorded = self._requires_grad or (other is not None and other._requires_grad)
+        if recorded and self._made_as_view_by is not None:
+            raise RuntimeError(
+                f"{self._made_as_view_by} is a view and is being modified inplace. This view was "
+                "created inside a custom Function (or because an input was returned as-is) and "
+                "the autograd logic to handle view+inplace would override the custom backward "
+                "associated with the custom Function, leading to incorrect gradients. This "
+                "behavior is forbidden. You can fix this by cloning the output of the custom "
+                "Function."
+            )
         view = self._view_of
         while recorded and view is not None:
-            base, key = view
+            base, key = view[:2]
             if key is None:
                 raise RuntimeError(
                     "an in-place operation on a reshaped or transposed view of another tensor "
@@ -881,13 +906,25 @@ def _write_into(target: Tensor, result: Tensor) -> None:
         _rebase(target, result)
 
 
-def _rebase(target: Tensor, result: Tensor) -> None:
+def _rebase(target: Tensor, result: Tensor, changed_by: Tensor | None = None) -> None:
     """Give target the history of result (whose values target now holds).
 
     If target is a slice of another tensor, that tensor's values changed too: its new
     history is "the old one, with this slice replaced", recorded as CopySlices (IndexPut),
-    and so on up to the tensor that owns the memory. Every gradient then stays true.
+    and so on up to the tensor that owns the memory. The other views of every tensor whose
+    values changed get their history replayed from it. Every gradient then stays true.
     """
+    _take_history(target, result)
+    _replay_views(target, skip=changed_by)
+    if target._view_of is not None:
+        base, key = target._view_of[:2]
+        old = Tensor._wrap(base.array, base._requires_grad)
+        old.grad_fn, old._output_nr = base.grad_fn, base._output_nr
+        _rebase(base, ops.IndexPut.apply(old, target, key), changed_by=target)
+
+
+def _take_history(target: Tensor, result: Tensor) -> None:
+    """Make target the output of result's grad_fn, in result's place."""
     retained = target._retains_grad  # retain_grad() moves to the new history, as in PyTorch
     if retained:
         _stop_retaining(target)
@@ -900,11 +937,44 @@ def _rebase(target: Tensor, result: Tensor) -> None:
     node._output_refs = (weakref.ref(target),)
     # The node's output is target now, with target's dtype (x += a_float64 stays float32).
     node._output_meta = shared(((target.array.shape, target.array.dtype),))
-    if target._view_of is not None:
-        base, key = target._view_of
-        old = Tensor._wrap(base.array, base._requires_grad)
-        old.grad_fn, old._output_nr = base.grad_fn, base._output_nr
-        _rebase(base, ops.IndexPut.apply(old, target, key))
+
+
+def _replay_views(tensor: Tensor, skip: Tensor | None = None) -> None:
+    """After an in-place change of tensor, give each of its views a history that starts there.
+
+    `v = y[0:2]; y.mul_(3)`: v's values were multiplied too, so its gradient must go through
+    the multiplication. Taking the view again from y's new history records exactly that,
+    and v takes that history, as in PyTorch, where a view's grad_fn is remade after its
+    base changes. (skip: the view whose own in-place change is being recorded on tensor.)
+    """
+    if tensor._views is None:
+        return
+    for view in tensor._views.alive():
+        if view is skip:
+            continue
+        _, _, function, args = view._view_of
+        _take_history(view, function.apply(tensor, *args))
+        _replay_views(view)
+
+
+class _Views:
+    """The views of a tensor, as weak references: they live as long as their users want."""
+
+    __slots__ = ("refs", "limit")
+
+    def __init__(self) -> None:
+        self.refs = []
+        self.limit = 8  # forget the dead ones when the list reaches this length
+
+    def add(self, view: Tensor) -> None:
+        if len(self.refs) >= self.limit:  # (the limit doubles with the live ones: no quadratic)
+            self.refs = [ref for ref in self.refs if ref() is not None]
+            self.limit = max(8, 2 * len(self.refs))
+        self.refs.append(weakref.ref(view))
+
+    def alive(self) -> list:
+        views = [ref() for ref in self.refs]
+        return [view for view in views if view is not None]
 
 
 def _stop_retaining(tensor: Tensor) -> None:

@@ -181,6 +181,20 @@ def test_gradient_of_the_wrong_shape_is_refused():
         (x * 2).backward(mg.ones(3))
 
 
+def test_a_starting_gradient_takes_the_outputs_dtype():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    y.retain_grad()
+    seen = []
+    y.register_hook(lambda g: seen.append(g.dtype))
+    y.backward(mg.ones(2, dtype=mg.float64), retain_graph=True)
+    y.backward(mg.tensor([1, 1]))  # integers too, as in PyTorch
+    assert seen == [mg.float32, mg.float32]
+    assert y.grad.dtype == mg.float32 and y.grad.tolist() == [2.0, 2.0]
+    (g,) = mg.autograd.grad(y, y, mg.ones(2, dtype=mg.float64))
+    assert g.dtype == mg.float32
+
+
 def test_gradients_accumulate_until_zeroed():
     x = mg.tensor([1.0, 2.0], requires_grad=True)
     (x * 3).sum().backward()
@@ -579,6 +593,34 @@ def test_autograd_grad_with_respect_to_an_intermediate_tensor():
     assert g_x.tolist() == [8.0, 16.0]
 
 
+def test_autograd_grad_stops_at_an_intermediate_input():
+    # grad() goes no further than its inputs: h's own backward (exp's) does not run, so it
+    # does not free what exp saved, and a later backward through h still works.
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    h = x.exp()
+    ran = []
+    h.grad_fn.register_hook(lambda grad_inputs, grad_outputs: ran.append(True))
+    (g_h,) = mg.autograd.grad((h * 3).sum(), h)
+    assert g_h.tolist() == [3.0, 3.0] and ran == []
+    h.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.exp([1.0, 2.0]), rtol=1e-6)
+
+
+def test_autograd_grad_gives_an_input_listed_twice_its_gradient_twice():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    first, second = mg.autograd.grad((x * x).sum(), [x, x])
+    assert first.tolist() == second.tolist() == [2.0, 4.0]
+    h = x * 3
+    first, second = mg.autograd.grad(h.sum(), [h, h], allow_unused=True)
+    assert first.tolist() == second.tolist() == [1.0, 1.0]
+
+
+def test_autograd_grad_refuses_inputs_that_are_not_tensors():
+    x = mg.tensor([1.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="all inputs have to be Tensors, but input 1 is a list"):
+        mg.autograd.grad((x * 2).sum(), [x, [1.0]])
+
+
 def test_autograd_grad_unused_inputs():
     x = mg.tensor([1.0], requires_grad=True)
     unused = mg.tensor([1.0], requires_grad=True)
@@ -850,7 +892,9 @@ def test_a_node_hook_sees_and_may_replace_the_gradients_backward_returned():
     seen = []
     y.grad_fn.register_hook(lambda grad_inputs, grad_outputs: seen.append(
         (grad_inputs[0].tolist(), grad_outputs[0].tolist())))
-    handle = y.grad_fn.register_hook(lambda grad_inputs, grad_outputs: (grad_inputs[0] * 10,))
+    # One gradient per input, None for the constant 2 (as in PyTorch).
+    handle = y.grad_fn.register_hook(lambda grad_inputs, grad_outputs: (grad_inputs[0] * 10,
+                                                                        None))
     y.sum().backward(retain_graph=True)
     assert seen == [([2.0, 2.0], [1.0, 1.0])]
     assert x.grad.tolist() == [20.0, 20.0]
@@ -858,6 +902,46 @@ def test_a_node_hook_sees_and_may_replace_the_gradients_backward_returned():
     x.grad = None
     y.sum().backward()
     assert x.grad.tolist() == [2.0, 2.0]
+
+
+def test_a_node_hook_must_return_a_tuple_with_one_gradient_per_input():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+
+    def too_few(grad_inputs, grad_outputs):
+        return (grad_inputs[0],)
+
+    y = x * 2
+    y.grad_fn.register_hook(too_few)
+    with pytest.raises(RuntimeError, match=r"hook 'too_few' has returned an incorrect number "
+                                           r"of values \(got 1, but expected 2\)"):
+        y.sum().backward()
+    y = x * 2
+    y.grad_fn.register_hook(lambda grad_inputs, grad_outputs: list(grad_inputs))
+    with pytest.raises(TypeError, match="expected tuple, but hook returned 'list'"):
+        y.sum().backward()
+    assert x.grad is None
+
+
+def test_a_node_hook_sees_gradients_in_the_shapes_of_the_inputs():
+    a = mg.ones(3, requires_grad=True)
+    b = mg.ones(2, 3, requires_grad=True)
+    seen = []
+    c = a + b  # a was broadcast: its gradient is summed back to shape (3,) before the hook
+    c.grad_fn.register_hook(lambda grad_inputs, grad_outputs: seen.append(
+        ([tuple(g.shape) for g in grad_inputs], [tuple(g.shape) for g in grad_outputs])))
+    c.sum().backward()
+    assert seen == [([(3,), (2, 3)], [(2, 3)])]
+
+
+def test_a_hook_on_a_leafs_accumulate_grad_node_runs_after_accumulating():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    accumulate = y.grad_fn.next_functions[0][0]
+    seen = []
+    accumulate.register_hook(lambda grad_inputs, grad_outputs: seen.append(
+        (grad_inputs, [g.tolist() for g in grad_outputs], x.grad.tolist())))
+    y.sum().backward()
+    assert seen == [((), [[2.0, 2.0]], [2.0, 2.0])]
 
 
 @pytest.mark.parametrize("on_leaf", [True, False])

@@ -350,6 +350,53 @@ def test_wrong_number_of_gradients_is_pytorchs_error():
         TooMany.apply(x).sum().backward()
 
 
+def test_extra_nones_at_the_end_of_backward_are_dropped_as_in_pytorch():
+    class Double(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * 2, None, None
+
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    Double.apply(x).sum().backward()
+    assert x.grad.tolist() == [2.0, 2.0]
+
+
+def test_changing_in_place_an_output_that_is_a_view_of_an_input_is_refused():
+    # The output shares memory with the input: an in-place change of it would change the
+    # input behind the back of the Function's backward.
+    class FirstTwo(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x[0:2]
+
+        @staticmethod
+        def backward(ctx, grad):
+            return mg.cat([grad, mg.zeros(1)])
+
+    class Identity(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad
+
+    h = mg.tensor([1.0, 2.0, 3.0], requires_grad=True) * 1
+    for y, name in ((FirstTwo.apply(h), "FirstTwo"), (Identity.apply(h), "Identity")):
+        with pytest.raises(RuntimeError, match=f"Output 0 of {name} is a view and is being "
+                                               "modified inplace.*cloning the output"):
+            y.mul_(10)
+        assert h.tolist() == [1.0, 2.0, 3.0]
+    y = FirstTwo.apply(h).clone()  # what the error advises
+    y.mul_(10)
+    assert y.tolist() == [10.0, 20.0] and h.tolist() == [1.0, 2.0, 3.0]
+
+
 @pytest.mark.parametrize("shape, made, expected", [
     ((2,), lambda x: x * 2, r"got \[3\] but expected shape compatible with \[2\]"),
     ((2, 3), lambda x: x.sum(), r"got \[3\] but expected shape compatible with \[2, 3\]"),

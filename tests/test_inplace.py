@@ -311,6 +311,75 @@ def test_in_place_on_a_slice_of_a_slice_reaches_the_owner():
     assert x.grad.tolist() == [11.0, 110.0, 100.0, 1000.0]
 
 
+def test_a_view_taken_before_its_base_changes_in_place_sees_the_change_in_its_gradient():
+    # v = 2x[0:2], then y (and so v) is tripled: v = 6x[0:2], whose gradient is 6, not 2.
+    x = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 2
+    v = y[0:2]
+    y.mul_(3)
+    assert v.tolist() == [6.0, 12.0]
+    v.sum().backward()
+    assert x.grad.tolist() == [6.0, 6.0, 0.0]
+
+
+def test_a_reshaped_view_taken_before_its_base_changes_sees_the_change():
+    x = mg.arange(4.0).requires_grad_()
+    y = x * 1
+    v = y.view(2, 2)
+    y.mul_(2)
+    (v * v).sum().backward()  # v = 2x, so d/dx of (2x)^2 is 8x
+    assert x.grad.tolist() == [0.0, 8.0, 16.0, 24.0]
+
+
+def test_a_sibling_view_sees_an_in_place_change_made_through_another_view():
+    x = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 1
+    first, second = y[0:2], y[1:3]
+    first.mul_(10)  # changes y[1], which second views too
+    assert second.tolist() == [20.0, 3.0]
+    second.sum().backward()
+    assert x.grad.tolist() == [0.0, 10.0, 1.0]
+
+
+def test_item_assignment_on_the_base_reaches_an_earlier_view():
+    x = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    w = mg.tensor(10.0, requires_grad=True)
+    y = x * 2
+    v = y[0:2]
+    y[0] = w  # v[0] is w now, not 2 * x[0]
+    (v * v).sum().backward()
+    assert x.grad.tolist() == [0.0, 16.0, 0.0]
+    assert w.grad.item() == 20.0
+
+
+def test_a_view_of_a_constant_gets_a_history_when_the_constant_takes_one_in_place():
+    w = mg.tensor([1.0, 1.0, 1.0], requires_grad=True)
+    y = mg.zeros(3)
+    v = y[0:2]
+    assert not v.requires_grad
+    y.add_(w * 5)
+    assert v.requires_grad and v.grad_fn is not None
+    v.sum().backward()
+    assert w.grad.tolist() == [5.0, 5.0, 0.0]
+
+
+def test_a_view_of_a_view_sees_an_in_place_change_of_the_middle_one():
+    x = mg.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    y = x * 1
+    middle = y[0:3]
+    inner = middle[0:2]
+    middle.mul_(2)
+    inner.sum().backward()
+    assert x.grad.tolist() == [2.0, 2.0, 0.0, 0.0]
+
+
+def test_a_tensor_indexed_many_times_does_not_keep_a_growing_list_of_dead_views():
+    x = mg.arange(10.0).requires_grad_()
+    for i in range(10_000):
+        _ = x[i % 10]
+    assert len(x._views.refs) <= 16
+
+
 def test_in_place_on_a_view_of_a_leaf_that_requires_grad_is_refused():
     w = mg.tensor([1.0, 2.0], requires_grad=True)
     with pytest.raises(RuntimeError, match="a view of a leaf Variable that requires grad"):

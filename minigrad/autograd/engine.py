@@ -58,13 +58,18 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     inputs = _as_tuple(inputs)
     if retain_graph is None:
         retain_graph = create_graph
-    targets = {}
+    targets = {}  # edge -> the indices of the inputs it leads to (an input may be repeated)
     for i, t in enumerate(inputs):
+        if not isinstance(t, function.Tensor):
+            raise RuntimeError(
+                f"grad(): all inputs have to be Tensors, but input {i} is a "
+                f"{type(t).__name__}"
+            )
         if not t.requires_grad:
             raise RuntimeError(
                 f"One of the differentiated Tensors (index {i}) does not require grad"
             )
-        targets[gradient_edge(t)] = i
+        targets.setdefault(gradient_edge(t), []).append(i)
     found = _run(outputs, grads, retain_graph, create_graph, targets, capture=True)
     for i in range(len(inputs)):
         if i not in found and not allow_unused:
@@ -121,6 +126,8 @@ def _roots(tensors, grads):
                     f"Mismatch in shape: grad_output[{i}] has a shape of {list(g.shape)} and "
                     f"output[{i}] has a shape of {list(t.shape)}."
                 )
+            if g.dtype != t.dtype:  # a float64 (or integer) gradient for a float32 output
+                g = g.to(t.dtype)
         checked.append(g)
     return tensors, tuple(checked)
 
@@ -160,8 +167,9 @@ def _run(roots, root_grads, retain_graph, create_graph, targets, capture):
     """Run the backward pass; return the captured gradients when `capture` (autograd.grad)."""
     edges = [gradient_edge(t) for t in roots]
     order = topological_order([node for node, _ in edges])
+    ends = ()
     if targets is not None:
-        order = _prune(order, targets)
+        order, ends = _prune(order, targets)
 
     buffers = {}  # node -> list of summed gradients, one per output of the node
     for (node, nr), g in zip(edges, root_grads):
@@ -180,15 +188,19 @@ def _run(roots, root_grads, retain_graph, create_graph, targets, capture):
                 grads = _run_pre_hooks(node, grads)  # (retain_grad fills .grad of non-leaves)
             if capture:
                 _capture(node, grads, targets, captured)
+                if node in ends:
+                    continue
             if type(node) is AccumulateGrad:
                 if not capture and (targets is None or (node, 0) in targets):
-                    _accumulate(node.variable, grads.pop(), create_graph)
+                    if node._hooks:
+                        _accumulate(node.variable, grads[0], create_graph)
+                        _run_node_hooks(node, (), grads)
+                    else:  # (pop: nothing else may refer to the gradient, see _accumulate)
+                        _accumulate(node.variable, grads.pop(), create_graph)
                 continue
             grad_inputs = _call_backward(node, grads)
-            for hook in node._hooks:
-                replaced = hook(grad_inputs, grads)
-                if replaced is not None:
-                    grad_inputs = tuple(replaced)
+            if node._hooks:
+                grad_inputs = _run_node_hooks(node, _fitted_all(node, grad_inputs), grads)
             if not retain_graph:
                 node._release()
             for index, ((child, nr), g) in enumerate(zip(node.next_functions, grad_inputs)):
@@ -204,24 +216,64 @@ def _run(roots, root_grads, retain_graph, create_graph, targets, capture):
     return captured
 
 
+def _fitted_all(node, grad_inputs) -> tuple:
+    """The gradients for node's inputs in the shapes and dtypes of those inputs."""
+    fitted = []
+    for index, ((child, nr), g) in enumerate(zip(node.next_functions, grad_inputs)):
+        if child is not None and g is not None:
+            g = _fit_gradient(node, index, g, *child._output_meta[nr])
+        fitted.append(g)
+    return tuple(fitted)
+
+
+def _run_node_hooks(node, grad_inputs: tuple, grad_outputs) -> tuple:
+    """Hooks registered on a node: hook(grad_inputs, grad_outputs) after its backward ran.
+
+    A hook may return a tuple with one gradient per input, which replaces grad_inputs.
+    """
+    for hook in node._hooks:
+        result = hook(grad_inputs, tuple(grad_outputs))
+        if result is None:
+            continue
+        if type(result) is not tuple:
+            raise TypeError(f"expected tuple, but hook returned '{type(result).__name__}'")
+        if len(result) != len(grad_inputs):
+            name = getattr(hook, "__name__", repr(hook))
+            raise RuntimeError(
+                f"hook '{name}' has returned an incorrect number of values (got "
+                f"{len(result)}, but expected {len(grad_inputs)})"
+            )
+        grad_inputs = result
+    return grad_inputs
+
+
 def _capture(node, grads, targets, captured) -> None:
     """grad(): keep the gradients that reach an input, under that input's index."""
     for nr, g in enumerate(grads):
-        index = targets.get((node, nr))
-        if index is not None and g is not None:
+        indices = targets.get((node, nr))
+        if indices is not None and g is not None:
             if isinstance(node, AccumulateGrad):  # a leaf's hooks run before it is returned
                 g = _run_leaf_hooks(node.variable, g)
-            captured[index] = g
+            for index in indices:
+                captured[index] = g
 
 
 def _prune(order, targets):
-    """Keep only the nodes from which some target can be reached (targets included)."""
+    """Keep only the nodes from which some target can be reached (targets included).
+
+    Also return the targets that lead to no other target: grad() takes their gradient
+    and goes no further, so their own backward does not run (nor free what they saved).
+    """
     target_nodes = {node for node, _ in targets}
     useful = set()
+    ends = set()
     for node in reversed(order):
-        if node in target_nodes or any(c in useful for c, _ in node.next_functions):
+        if any(c in useful for c, _ in node.next_functions):
             useful.add(node)
-    return [node for node in order if node in useful]
+        elif node in target_nodes:
+            useful.add(node)
+            ends.add(node)
+    return [node for node in order if node in useful], ends
 
 
 def _add_to_buffer(buffers, node, nr, grad) -> None:
@@ -264,6 +316,8 @@ def _call_backward(node, grads) -> tuple:
         result = (result,)
     tensor_args = node._tensor_args  # None when every forward argument was a tensor
     expected = len(node.next_functions) if tensor_args is None else len(tensor_args)
+    if len(result) > expected and all(g is None for g in result[expected:]):
+        result = result[:expected]  # extra Nones at the end say nothing: PyTorch drops them
     if len(result) != expected:
         raise RuntimeError(
             f"function {node.name()} returned an incorrect number of gradients "

@@ -287,6 +287,9 @@ class Function:
         super().__init_subclass__(**kwargs)
         name = cls.__dict__.get("node_name") or f"{cls.__name__}Backward"
         cls._node_class = type(name, (Node,), {"_forward_cls": cls, "__module__": cls.__module__})
+        # A learner's Function may return a view of an input (x[0:2]) or an input itself:
+        # changing that output in place would bypass its backward, which is refused.
+        cls._check_views = not cls.__module__.startswith("minigrad.")
 
     def __init__(self, *args, **kwargs) -> None:
         raise RuntimeError(
@@ -339,8 +342,7 @@ class Function:
         else:
             output = _as_output(raw, args)
         if cls.is_view and np.may_share_memory(output.array, args[0].array):
-            output._version_box = args[0]._version_box  # one memory, one version count
-            output._view_of = (args[0], args[1] if cls.view_key else None)
+            output._become_view_of(args[0], cls, args, enabled)  # one memory, one version count
         if record:
             _record(ctx, args, (output,))
         return output
@@ -441,6 +443,19 @@ def _record(ctx, args, outputs) -> None:
     saved = ctx._saved  # (after the loop: a _SavedOutput copies the output's requires_grad)
     if saved is not None and _shares_any(outputs, saved):
         ctx._saved = tuple([_saved_output_or_self(s, outputs) for s in saved])
+    if ctx._forward_cls._check_views:
+        _mark_views_of_inputs(ctx._forward_cls, outputs, args)
+
+
+def _mark_views_of_inputs(cls, outputs: tuple, args: tuple) -> None:
+    """Mark the outputs of a learner's Function that share memory with an input.
+
+    An in-place change of such an output changes the input too, which the Function's
+    backward knows nothing about: Tensor._check_inplace refuses it, as PyTorch does.
+    """
+    for i, out in enumerate(outputs):
+        if any(isinstance(a, Tensor) and np.may_share_memory(out.array, a.array) for a in args):
+            out._made_as_view_by = f"Output {i} of {cls.__name__}"
 
 
 def _keep_constant(ctx, index: int, tensor) -> None:
