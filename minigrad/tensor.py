@@ -170,6 +170,8 @@ class Tensor:
 
     def detach_(self) -> Tensor:
         """Cut this tensor from its history in place: it becomes a leaf without grad."""
+        if self._view_of is not None:  # its base would still share its memory and versions
+            raise RuntimeError("Can't detach views in-place. Use detach() instead.")
         self.grad_fn = None
         self._requires_grad = False
         return self
@@ -270,7 +272,12 @@ class Tensor:
 
     @data.setter
     def data(self, value: Tensor) -> None:
-        array = value.array if isinstance(value, Tensor) else np.asarray(value)
+        if not isinstance(value, Tensor):
+            raise TypeError(
+                f"Variable data has to be a tensor, but got {type(value).__name__}: write "
+                "t.data = minigrad.tensor(...)"
+            )
+        array = value.array
         if array.shape != self.array.shape or array.dtype != self.array.dtype:
             self._accumulator = None  # its AccumulateGrad noted the old shape and dtype
         self.array = array

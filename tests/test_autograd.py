@@ -325,7 +325,7 @@ def test_grad_keeps_the_usual_memory_order_even_when_the_gradient_did_not():
 def test_replacing_data_with_another_dtype_gives_gradients_of_that_dtype():
     w = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
     old_graph = (w * 2).sum()  # keeps w's AccumulateGrad (float32) alive
-    w.data = np.array([1.0, 2.0, 3.0])  # float64 now
+    w.data = mg.tensor([1.0, 2.0, 3.0], dtype=mg.float64)
     third = mg.tensor([1 / 3] * 3, dtype=mg.float64)
     (w * third).sum().backward()
     assert w.grad.dtype == mg.float64 and w.grad.array[0] == 1 / 3
@@ -791,6 +791,58 @@ def test_grad_modes_as_decorators():
         assert on() is True
         assert not mg.is_grad_enabled()
     assert evaluate.__name__ == "evaluate"  # functools.wraps
+
+
+def test_grad_modes_decorate_generators_step_by_step():
+    x = mg.tensor([1.0], requires_grad=True)
+
+    @mg.no_grad()
+    def predictions(n):
+        for i in range(n):
+            received = yield (x * i).requires_grad, mg.is_grad_enabled()
+            assert received is None
+        return "done"
+
+    @mg.enable_grad()
+    def recorded():
+        yield (x * 2).requires_grad
+
+    steps = predictions(2)
+    outside = []
+    for inside in steps:  # the consumer's own mode holds between the steps
+        outside.append(mg.is_grad_enabled())
+        assert inside == (False, False)
+    assert outside == [True, True]
+    with mg.no_grad():
+        assert list(recorded()) == [True]
+        assert not mg.is_grad_enabled()
+
+    def finished():
+        return (yield from predictions(1))
+
+    assert list(finished()) == [(False, False)]
+    steps = predictions(3)
+    next(steps)
+    steps.close()  # closing mid-way leaves the mode alone
+    assert mg.is_grad_enabled()
+
+
+def test_data_takes_tensors_and_views_cannot_be_detached_in_place():
+    t = mg.tensor([1.0, 2.0])
+    with pytest.raises(TypeError, match="Variable data has to be a tensor, but got list"):
+        t.data = [5.0, 6.0]
+    with pytest.raises(RuntimeError, match=r"Can't detach views in-place. Use detach\(\)"):
+        (mg.tensor([1.0, 2.0], requires_grad=True) * 1)[0:1].detach_()
+    x = mg.tensor([1.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="`inputs` argument to `grad\\(\\)` cannot be empty"):
+        mg.autograd.grad((x * 2).sum(), [])
+
+
+def test_set_grad_enabled_wants_a_bool_as_in_pytorch():
+    for flag in (0, None, "yes"):
+        with pytest.raises(TypeError, match="enabled must be a bool"):
+            mg.set_grad_enabled(flag)
+    assert mg.is_grad_enabled()
 
 
 def test_no_grad_decorates_without_parentheses_as_in_pytorch():

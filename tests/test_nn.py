@@ -109,6 +109,31 @@ def test_shared_parameters_are_listed_once():
     layer = nn.Linear(2, 2)
     model = nn.Sequential(layer, nn.ReLU(), layer)
     assert [name for name, _ in model.named_parameters()] == ["0.weight", "0.bias"]
+    assert [name for name, _ in model.named_parameters(remove_duplicate=False)] == [
+        "0.weight", "0.bias", "2.weight", "2.bias"]
+    # state_dict saves a shared layer under each of its names, as PyTorch does, so a
+    # PyTorch state_dict of the same model loads.
+    state = model.state_dict()
+    assert list(state) == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    model.load_state_dict(state)
+
+
+def test_a_replaced_layer_or_parameter_keeps_its_place():
+    mg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(1, 1), nn.ReLU())
+    replacement = nn.Linear(1, 1)
+    with mg.no_grad():
+        replacement.weight.fill_(-1.0)
+        replacement.bias.fill_(0.0)
+    setattr(model, "0", replacement)  # still the first layer: ReLU runs after it
+    assert list(model.children()) == [replacement, model[1]]
+    assert model(mg.tensor([[4.0]])).item() == 0.0
+    layer = nn.Linear(2, 2)
+    layer.weight = nn.Parameter(mg.zeros(2, 2))
+    assert [name for name, _ in layer.named_parameters()] == ["weight", "bias"]
+    model = SimpleMLP(3, 4, 2)
+    model.fc1 = nn.Linear(3, 4)
+    assert [name for name, _ in model.named_children()] == ["fc1", "relu", "fc2"]
 
 
 def test_forgetting_super_init_gives_pytorchs_error():

@@ -11,6 +11,7 @@ needs to know about it. (PyTorch keeps one flag per thread; minigrad is single-t
 from __future__ import annotations
 
 import functools
+import inspect
 
 _enabled = True
 
@@ -33,8 +34,10 @@ class set_grad_enabled:
     """
 
     def __init__(self, mode: bool) -> None:
+        if not isinstance(mode, bool):
+            raise TypeError(f"enabled must be a bool (got {type(mode).__name__})")
         self.prev = is_grad_enabled()
-        self.mode = bool(mode)
+        self.mode = mode
         _set_enabled(self.mode)
 
     def __enter__(self) -> None:
@@ -47,13 +50,7 @@ class set_grad_enabled:
         # Used as a decorator the switch must happen per call, not at decoration time.
         _set_enabled(self.prev)
         mode = self.mode
-
-        @functools.wraps(func)
-        def wrapper(*args, **kwargs):
-            with set_grad_enabled(mode):
-                return func(*args, **kwargs)
-
-        return wrapper
+        return _decorate(func, lambda: set_grad_enabled(mode))
 
 
 class _GradModeContext:
@@ -75,12 +72,48 @@ class _GradModeContext:
         _set_enabled(self.prev)
 
     def __call__(self, func):
-        @functools.wraps(func)
-        def wrapper(*args, **kwargs):
-            with type(self)():
-                return func(*args, **kwargs)
+        return _decorate(func, type(self))
 
-        return wrapper
+
+def _decorate(func, context):
+    """func, running inside a fresh `context()` each time it is called.
+
+    A generator function runs in the mode only while it runs: each step from one `yield`
+    to the next is taken inside the context, and the caller's own mode holds in between
+    (`@no_grad` on a generator of predictions must not switch recording off for the loop
+    that consumes them, nor leave it on inside the generator).
+    """
+    if inspect.isgeneratorfunction(func):
+        @functools.wraps(func)
+        def generator(*args, **kwargs):
+            steps = func(*args, **kwargs)
+            try:
+                with context():
+                    value = steps.send(None)
+                while True:
+                    try:
+                        sent = yield value
+                    except GeneratorExit:
+                        with context():
+                            steps.close()
+                        raise
+                    except BaseException as error:
+                        with context():
+                            value = steps.throw(error)
+                    else:
+                        with context():
+                            value = steps.send(sent)
+            except StopIteration as stop:
+                return stop.value
+
+        return generator
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with context():
+            return func(*args, **kwargs)
+
+    return wrapper
 
 
 class no_grad(_GradModeContext):

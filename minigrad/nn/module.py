@@ -80,7 +80,7 @@ class Module:
         if isinstance(value, Parameter):
             if params is None:
                 raise AttributeError("cannot assign parameters before Module.__init__() call")
-            self._forget(name)
+            self._forget(name, keep=self._parameters)
             self.register_parameter(name, value)
         elif params is not None and name in params:
             if value is not None:
@@ -92,7 +92,7 @@ class Module:
         elif isinstance(value, Module):
             if params is None:
                 raise AttributeError("cannot assign module before Module.__init__() call")
-            self._forget(name)
+            self._forget(name, keep=self._modules)
             self._modules[name] = value
         elif params is not None and name in self._modules:
             if value is not None:
@@ -111,10 +111,12 @@ class Module:
         else:
             object.__setattr__(self, name, value)
 
-    def _forget(self, name: str) -> None:
-        """Remove `name` from every registry and from the instance dict before re-registering."""
+    def _forget(self, name: str, keep: dict) -> None:
+        """Remove `name` from the instance dict and every registry but `keep`, where it is
+        about to be registered: a layer or parameter replaced keeps its place in the order."""
         for registry in (self.__dict__, self._parameters, self._buffers, self._modules):
-            registry.pop(name, None)
+            if registry is not keep:
+                registry.pop(name, None)
 
     def __getattr__(self, name: str):
         # Called only when normal lookup fails: registered things live in the three dicts.
@@ -153,25 +155,29 @@ class Module:
                 f"cannot assign '{_type_name(tensor)}' object to buffer '{name}' "
                 "(minigrad.Tensor or None required)"
             )
-        self._forget(name)
+        self._forget(name, keep=self._buffers)
         self._buffers[name] = tensor
 
     def add_module(self, name: str, module: Module | None) -> None:
         """Register a submodule under `name` (what `self.name = module` does)."""
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{_type_name(module)} is not a Module subclass")
-        self._forget(name)
+        self._forget(name, keep=self._modules)
         self._modules[name] = module
 
     # -- walking the tree ----------------------------------------------------------------
 
-    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
-        """This module and every module inside it, depth first, each once, with its path."""
+    def named_modules(self, prefix: str = "", remove_duplicate: bool = True
+                      ) -> Iterator[tuple[str, Module]]:
+        """This module and every module inside it, depth first, with its path.
+
+        A module used in two places is yielded once, unless remove_duplicate=False.
+        """
         seen: dict[int, None] = {}
         stack = [(prefix, self)]
         while stack:
             name, module = stack.pop()
-            if id(module) in seen:
+            if remove_duplicate and id(module) in seen:
                 continue
             seen[id(module)] = None
             yield name, module
@@ -228,7 +234,7 @@ class Module:
 
     def _named_members(self, registry: str, prefix: str, recurse: bool, remove_duplicate: bool):
         seen: dict[int, None] = {}
-        modules = self.named_modules(prefix) if recurse else [(prefix, self)]
+        modules = self.named_modules(prefix, remove_duplicate) if recurse else [(prefix, self)]
         for module_prefix, module in modules:
             for name, value in getattr(module, registry).items():
                 if value is None or (remove_duplicate and id(value) in seen):
@@ -278,10 +284,12 @@ class Module:
         """Every parameter and buffer by dotted name, detached (sharing memory).
 
         This is what you save: the values, not the code. `load_state_dict` puts them back
-        into a model built by the same code.
+        into a model built by the same code. A layer used in two places is saved under both
+        names, as PyTorch does.
         """
         state: OrderedDict = OrderedDict()
-        for module_prefix, module in self.named_modules(prefix.rstrip(".")):
+        for module_prefix, module in self.named_modules(prefix.rstrip("."),
+                                                        remove_duplicate=False):
             for registry in (module._parameters, module._buffers):
                 for name, value in registry.items():
                     if value is not None:
