@@ -957,8 +957,8 @@ def _replay_views(tensor: Tensor, skip: Tensor | None = None) -> None:
     if tensor._views is None:
         return
     for view in tensor._views.alive():
-        if view is skip:
-            continue
+        if view is skip or not np.may_share_memory(view.array, tensor.array):
+            continue  # (not a view any more: tensor.data was replaced since)
         _, _, function, args = view._view_of
         _take_history(view, function.apply(tensor, *args))
         _replay_views(view)
