@@ -678,14 +678,17 @@ class Tensor:
         return ReturnValues(values, indices)
 
     def argmax(self, dim=None, keepdim: bool = False):
-        if dim is None:
-            return Tensor._wrap(np.array(np.argmax(self.array)))
-        return Tensor._wrap(np.argmax(self.array, axis=_dim(dim, self.ndim), keepdims=keepdim))
+        """The index of the largest element (of the flattened tensor if dim is None)."""
+        return self._arg_of(np.argmax, dim, keepdim)
 
     def argmin(self, dim=None, keepdim: bool = False):
-        if dim is None:
-            return Tensor._wrap(np.array(np.argmin(self.array)))
-        return Tensor._wrap(np.argmin(self.array, axis=_dim(dim, self.ndim), keepdims=keepdim))
+        return self._arg_of(np.argmin, dim, keepdim)
+
+    def _arg_of(self, find, dim, keepdim: bool) -> Tensor:
+        if dim is None:  # keepdim keeps every dimension, with size 1, as in PyTorch
+            index = np.array(find(self.array))
+            return Tensor._wrap(index.reshape((1,) * self.ndim) if keepdim else index)
+        return Tensor._wrap(find(self.array, axis=_dim(dim, self.ndim), keepdims=keepdim))
 
     def norm(self, p=2, dim=None, keepdim: bool = False):
         """The p-norm (default: Euclidean length) of all elements, or along `dim`."""
@@ -1088,8 +1091,11 @@ def _dim(dim: int, ndim: int) -> int:
 
 
 def _dims(dim, ndim: int) -> tuple | None:
-    """Normalize one dimension or several to a sorted tuple; None (all of them) stays None."""
-    if dim is None:
+    """Normalize one dimension or several to a sorted tuple; None (all of them) stays None.
+
+    An empty tuple or list means all dimensions too, as in PyTorch (x.sum(dim=()) is a sum).
+    """
+    if dim is None or (isinstance(dim, (tuple, list)) and not dim):
         return None
     if not isinstance(dim, (tuple, list)):
         return (_dim(dim, ndim),)

@@ -384,6 +384,55 @@ def test_mse_loss_warns_when_shapes_would_broadcast():
         F.mse_loss(mg.zeros(4, 1), mg.zeros(4))
 
 
+def test_cross_entropy_leaves_out_samples_labelled_ignore_index():
+    logits = mg.tensor([[1.0, 2.0, 3.0], [1.0, 0.0, 0.0], [0.0, 0.0, 5.0]], requires_grad=True)
+    labels = mg.tensor([0, -100, 2])  # -100: PyTorch's default ignore_index (padding)
+    per_sample = F.cross_entropy(logits, labels, reduction="none")
+    kept = -logits.log_softmax(dim=1)[[0, 2], [0, 2]]
+    assert per_sample[1].item() == 0.0 and per_sample[[0, 2]].allclose(kept)
+    assert F.cross_entropy(logits, labels, reduction="sum").allclose(kept.sum())
+    loss = nn.CrossEntropyLoss()(logits, labels)
+    assert loss.allclose(kept.mean())  # the mean is over the two samples that count
+    loss.backward()
+    assert logits.grad[1].tolist() == [0.0, 0.0, 0.0]
+    assert nn.CrossEntropyLoss(ignore_index=2)(logits, mg.tensor([0, 1, 2])).allclose(
+        F.cross_entropy(logits[:2], mg.tensor([0, 1])))
+    with pytest.raises(IndexError, match="Target -1 is out of bounds"):
+        F.cross_entropy(logits, mg.tensor([0, -1, 2]))
+    logits.grad = None
+    nothing = F.nll_loss(logits, mg.tensor([-100, -100, -100]))
+    assert math.isnan(nothing.item())  # the mean of no samples, as in PyTorch
+    nothing.backward()
+    assert logits.grad.tolist() == [[0.0] * 3] * 3
+
+
+def test_mse_loss_dtypes_empty_batches_and_shapes_that_do_not_broadcast():
+    prediction = mg.tensor([1.0, 2.0], requires_grad=True)
+    assert F.mse_loss(prediction, mg.tensor([1, 4])).dtype == mg.float32
+    empty = mg.zeros(0, 3, requires_grad=True)
+    loss = F.mse_loss(empty, mg.zeros(0, 3))
+    assert math.isnan(loss.item())
+    loss.backward()
+    assert empty.grad.shape == (0, 3)
+    with pytest.warns(UserWarning), pytest.raises(
+            RuntimeError, match=r"The size of tensor input \(3\) must match the size of tensor "
+                                r"target \(2\) at non-singleton dimension 1"):
+        F.mse_loss(mg.zeros(4, 3), mg.zeros(4, 2))
+
+
+def test_linear_with_a_bias_of_the_wrong_size_names_both_shapes():
+    with pytest.raises(RuntimeError, match=r"tensor bias \(3\) must match .* \(4\)"):
+        F.linear(mg.zeros(2, 5), mg.zeros(4, 5), mg.zeros(3))
+
+
+def test_init_refuses_an_empty_range_and_a_negative_spread():
+    t = mg.zeros(3)
+    with pytest.raises(RuntimeError, match=r"found from=1 > to=0"):
+        nn.init.uniform_(t, 1, 0)
+    with pytest.raises(RuntimeError, match="normal expects std >= 0.0, but found std -1"):
+        nn.init.normal_(t, 0, -1)
+
+
 def test_cross_entropy_is_minus_log_softmax_of_the_right_class():
     logits = mg.tensor([[2.0, 1.0, 0.1], [0.5, 2.5, 0.3]], requires_grad=True)
     labels = mg.tensor([0, 2])
@@ -518,6 +567,20 @@ def test_clip_grad_norm_leaves_small_gradients_and_handles_inf_norm():
         nn.utils.clip_grad_norm_([w], 1.0, error_if_nonfinite=True)
 
 
+def test_clip_grad_norm_with_the_other_orders():
+    a, b = nn.Parameter(mg.zeros(3)), nn.Parameter(mg.zeros(1))
+    a.grad, b.grad = mg.tensor([3.0, -4.0, 0.5]), mg.tensor([2.0])
+    # -inf: the smallest magnitude of all, 0.5 here, is below max_norm: nothing changes.
+    assert nn.utils.clip_grad_norm_([a, b], 1.0, norm_type=float("-inf")).item() == 0.5
+    assert a.grad.tolist() == [3.0, -4.0, 0.5]
+    # 0, as in PyTorch: the order-0 norm of the per-parameter counts of non-zeros.
+    assert nn.utils.clip_grad_norm_([a, b], 10.0, norm_type=0).item() == 2.0
+    half = nn.Parameter(mg.zeros(2, dtype=mg.float16))
+    half.grad = mg.tensor([300.0, 300.0], dtype=mg.float16)  # 300² overflows float16
+    assert nn.utils.clip_grad_norm_([half], 1.0).item() == pytest.approx(424.25)
+    assert half.grad.allclose([0.7071, 0.7071], rtol=1e-3)
+
+
 def test_clip_grad_value_clamps_each_element():
     w = nn.Parameter(mg.zeros(3))
     w.grad = mg.tensor([0.5, -3.0, 0.05])
@@ -557,6 +620,15 @@ def test_save_and_load_round_trip_through_a_file(tmp_path):
     assert fresh(x).equal(model(x))
     nn.save(model, tmp_path / "direct.npz")  # a Module saves its state_dict
     assert nn.load(tmp_path / "direct.npz")["fc2.bias"].equal(model.fc2.bias.detach())
+
+
+def test_save_and_load_keep_a_number_a_number(tmp_path):
+    model = nn.Module()
+    model.scale = nn.Parameter(mg.tensor(0.5))
+    nn.save(model.state_dict(), tmp_path / "scale.pt")
+    loaded = nn.load(tmp_path / "scale.pt")
+    assert loaded["scale"].shape == () and loaded["scale"].item() == 0.5
+    model.load_state_dict(loaded)
 
 
 def test_loading_a_file_for_another_model_names_the_mismatch(tmp_path):

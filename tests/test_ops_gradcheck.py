@@ -226,6 +226,43 @@ def test_norm_of_zero_has_zero_gradient():
 
 
 @CHECK
+@given(x=arrays(SHAPES, st.integers(1, 60).map(lambda i: i * 0.05), unique=True),
+       signs=st.lists(st.sampled_from([-1.0, 1.0]), min_size=27, max_size=27))
+def test_minus_inf_norm_is_the_smallest_magnitude(x, signs):
+    x = x * np.resize(np.array(signs), x.shape)
+    check(lambda t: t.norm(float("-inf")), x)
+    assert mg.tensor(x).norm(float("-inf")).item() == pytest.approx(np.abs(x).min())
+
+
+def test_norm_of_order_zero_counts_the_elements_that_are_not_zero():
+    x = mg.tensor([3.0, 0.0, -1.0], requires_grad=True)
+    n = x.norm(0)
+    assert n.item() == 2.0
+    n.backward()
+    assert x.grad.tolist() == [0.0, 0.0, 0.0]  # a count does not move
+
+
+@pytest.mark.parametrize("p", [0.5, -1.0, 3.0])
+def test_norm_gradient_at_a_zero_element_is_zero_for_every_order(p):
+    x = mg.tensor([3.0, 0.0, 1.0], dtype=mg.float64, requires_grad=True)
+    x.norm(p).backward()
+    assert x.grad[1].item() == 0.0
+    assert np.isfinite(x.grad.numpy()).all()
+    check(lambda t: t.norm(p), np.array([3.0, 1.0]))
+
+
+def test_norm_of_float16_sums_without_overflowing():
+    assert mg.tensor([300.0, 300.0], dtype=mg.float16).norm().item() == pytest.approx(424.25)
+
+
+def test_max_and_min_send_the_gradient_to_a_nan():
+    for reduce in (lambda t: t.max(), lambda t: t.min()):
+        x = mg.tensor([1.0, float("nan"), 3.0], requires_grad=True)
+        reduce(x).backward()
+        assert x.grad.tolist() == [0.0, 1.0, 0.0]
+
+
+@CHECK
 @given(data=st.data(), x=arrays(NONEMPTY_DIMS, floats(-3, 3)))
 def test_softmax_and_log_softmax(data, x):
     dim = data.draw(st.integers(-x.ndim, x.ndim - 1), label="dim")
@@ -435,6 +472,15 @@ def test_gradcheck_nudges_inputs_that_are_transposed_or_expanded_views():
     assert gradcheck(lambda t: (t * t).sum(), (transposed,))
     expanded = mg.tensor([1.0, 2.0]).expand(3, 2).detach().requires_grad_()
     assert gradcheck(lambda t: (t * t).sum(dim=0), (expanded,))
+
+
+def test_sum_and_mean_over_an_empty_tuple_of_dims_reduce_everything():
+    x = mg.arange(24.0).reshape(2, 3, 4).requires_grad_()
+    total, mean = x.sum(dim=()), x.mean(dim=[])
+    assert total.shape == mean.shape == ()
+    assert total.item() == 276.0 and mean.item() == 11.5
+    mean.backward()
+    assert np.allclose(x.grad.numpy(), 1 / 24)
 
 
 def test_sum_and_mean_keepdim_without_dim():

@@ -493,6 +493,29 @@ def test_indexing_basic_and_integer_arrays():
     assert t[t > 8].tolist() == [9.0, 10.0, 11.0]
 
 
+def test_joining_and_summing_give_pytorchs_dtypes():
+    floats, ints = mg.tensor([1.0, 2.0]), mg.tensor([3, 4])
+    assert mg.cat([floats, ints]).dtype == mg.float32  # numpy would say float64
+    assert mg.stack([ints, floats]).dtype == mg.float32
+    assert mg.cat([ints, mg.tensor([True])]).dtype == mg.int64
+    assert mg.tensor([200, 100], dtype=mg.uint8).sum().item() == 300
+    assert mg.tensor([200, 100], dtype=mg.uint8).sum().dtype == mg.int64
+    assert mg.tensor([True, True]).sum().dtype == mg.int64
+
+
+def test_numbers_cannot_be_concatenated_only_stacked():
+    with pytest.raises(RuntimeError, match=r"zero-dimensional tensor \(at position 1\) cannot "
+                                           "be concatenated"):
+        mg.cat([mg.tensor([1.0]), mg.tensor(2.0)])
+    assert mg.stack([mg.tensor(1.0), mg.tensor(2.0)]).tolist() == [1.0, 2.0]
+
+
+def test_argmax_with_keepdim_and_no_dim_keeps_every_dimension():
+    x = mg.tensor([[1.0, 5.0, 2.0], [0.0, 3.0, 4.0]])
+    assert x.argmax().item() == 1 and x.argmax(keepdim=True).shape == (1, 1)
+    assert x.argmin(keepdim=True).tolist() == [[3]]
+
+
 def test_cat_stack_where():
     a, b = mg.ones(2, 1), mg.zeros(2, 2)
     assert mg.cat([a, b], dim=1).tolist() == [[1.0, 0.0, 0.0], [1.0, 0.0, 0.0]]

@@ -22,6 +22,7 @@ import numpy as np
 from minigrad import random
 from minigrad.autograd.function import Function
 from minigrad.ops import IndexAddInto
+from minigrad.ops.elementwise import broadcast_error, result_dtype
 from minigrad.tensor import Tensor
 
 __all__ = [
@@ -132,6 +133,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"({input.shape[-1]}) must equal the layer's in_features ({in_features})."
         )
     if input.ndim == 2 and bias is not None:
+        _check_broadcast("linear", (("bias", bias.shape),
+                                    ("x Wᵀ", (input.shape[0], weight.shape[0]))))
         return Addmm.apply(input, weight, bias)
     output = input @ weight.T
     return output if bias is None else output + bias
@@ -210,8 +213,8 @@ def _check_reduction(reduction: str) -> None:
 
 def _reduce(losses: np.ndarray, reduction: str) -> np.ndarray:
     """Per-element losses to what the caller asked for: their mean, their sum, or all."""
-    if reduction == "mean":
-        return np.mean(losses)
+    if reduction == "mean":  # (the mean of nothing, an empty batch, is nan)
+        return np.mean(losses) if losses.size else np.array(np.nan, dtype=losses.dtype)
     if reduction == "sum":
         return np.sum(losses)
     return losses
@@ -228,14 +231,16 @@ class MseLoss(Function):
     @staticmethod
     def forward(ctx, input: Tensor, target: Tensor, reduction: str):
         ctx.save_for_backward(input, target)
-        diff = input.array - target.array
+        dtype = result_dtype(input, target)  # PyTorch's: float32 input, int64 target: float32
+        diff = input.array.astype(dtype, copy=False) - target.array.astype(dtype, copy=False)
         ctx.reduction, ctx.count = reduction, diff.size
         return _reduce(diff * diff, reduction)
 
     @staticmethod
     def backward(ctx, grad: Tensor):
         input, target = ctx.saved_tensors
-        scale = 2.0 / ctx.count if ctx.reduction == "mean" else 2.0
+        # (max: an empty batch has no element to scale, and 2/0 would raise)
+        scale = 2.0 / max(ctx.count, 1) if ctx.reduction == "mean" else 2.0
         grad_input = (input - target) * (grad * scale)
         need_input, need_target, _ = ctx.needs_input_grad
         return (grad_input if need_input else None), (-grad_input if need_target else None), None
@@ -257,7 +262,16 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
             UserWarning,
             stacklevel=2,
         )
+        _check_broadcast("mse_loss", (("input", input.shape), ("target", target.shape)))
     return MseLoss.apply(input, target, reduction)
+
+
+def _check_broadcast(op: str, named_shapes: tuple) -> None:
+    """PyTorch's RuntimeError, naming the shapes, for shapes that do not broadcast."""
+    try:
+        np.broadcast_shapes(*(shape for _, shape in named_shapes))
+    except ValueError:
+        raise RuntimeError(broadcast_error(op, named_shapes)) from None
 
 
 class NllLoss(Function):
@@ -265,39 +279,53 @@ class NllLoss(Function):
 
     Only the log-probability of the right class enters the loss, so the gradient is -1/N
     at that class and 0 elsewhere (-1 with reduction='sum'): a one-hot row per sample.
+    Samples whose label is `ignore_index` (padding, say) count for nothing: their loss
+    and gradient are 0, and the mean is over the other N samples.
     """
 
     node_name = "NllLossBackward0"
 
     @staticmethod
-    def forward(ctx, logp: Tensor, target: np.ndarray, reduction: str):
+    def forward(ctx, logp: Tensor, target: np.ndarray, reduction: str, ignore_index: int):
         class_dim = 0 if logp.ndim == 1 else 1
-        picked = np.expand_dims(target, class_dim)
+        kept = target != ignore_index
+        picked = np.expand_dims(np.where(kept, target, 0), class_dim)
         losses = -np.take_along_axis(logp.array, picked, axis=class_dim).squeeze(class_dim)
+        losses = np.where(kept, losses, 0).astype(logp.dtype)
         classes_shape = [1] * logp.ndim
         classes_shape[class_dim] = logp.shape[class_dim]
-        ctx.one_hot = (picked == np.arange(logp.shape[class_dim]).reshape(classes_shape))
-        ctx.class_dim, ctx.reduction, ctx.count = class_dim, reduction, target.size
+        ctx.one_hot = ((picked == np.arange(logp.shape[class_dim]).reshape(classes_shape))
+                       & np.expand_dims(kept, class_dim))
+        ctx.class_dim, ctx.reduction, ctx.count = class_dim, reduction, int(kept.sum())
+        if reduction == "mean":  # over the samples that count (0/0 = nan if none does)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                return np.divide(losses.sum(), ctx.count, dtype=logp.dtype)
         return _reduce(losses, reduction)
 
     @staticmethod
     def backward(ctx, grad: Tensor):
+        one_hot = Tensor._wrap(ctx.one_hot.astype(grad.dtype))
         if ctx.reduction == "mean":
+            if not ctx.count:  # every sample ignored: the loss is nan, its gradient 0
+                return one_hot, None, None, None
             grad = grad / ctx.count
         elif ctx.reduction == "none":
             grad = grad.unsqueeze(ctx.class_dim)
-        one_hot = Tensor._wrap(ctx.one_hot.astype(grad.dtype))
-        return -(one_hot * grad), None, None
+        return -(one_hot * grad), None, None, None
 
 
-def nll_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
-    """Negative log-likelihood of the right classes, given log-probabilities (N, C)."""
+def nll_loss(input: Tensor, target: Tensor, reduction: str = "mean",
+             ignore_index: int = -100) -> Tensor:
+    """Negative log-likelihood of the right classes, given log-probabilities (N, C).
+
+    Samples labelled `ignore_index` (-100 unless given) are left out, as in PyTorch.
+    """
     _check_reduction(reduction)
-    _check_class_target(input, target)
-    return NllLoss.apply(input, target.array, reduction)
+    _check_class_target(input, target, ignore_index)
+    return NllLoss.apply(input, target.array, reduction, ignore_index)
 
 
-def _check_class_target(input: Tensor, target: Tensor) -> None:
+def _check_class_target(input: Tensor, target: Tensor, ignore_index: int) -> None:
     """Class labels: integers, one per sample, each in 0..C-1 (PyTorch's messages)."""
     if target.dtype.kind not in "iu":
         raise RuntimeError(
@@ -329,7 +357,7 @@ def _check_class_target(input: Tensor, target: Tensor) -> None:
     if input.ndim > 2 and target.shape != expected:
         raise RuntimeError(f"Expected target size {list(expected)}, got {list(target.shape)}")
     classes = input.shape[0 if input.ndim == 1 else 1]
-    labels = target.array
+    labels = target.array[target.array != ignore_index]
     if labels.size and (labels.min() < 0 or labels.max() >= classes):
         bad = labels.min() if labels.min() < 0 else labels.max()
         raise IndexError(
@@ -338,7 +366,8 @@ def _check_class_target(input: Tensor, target: Tensor) -> None:
         )
 
 
-def cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
+def cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean",
+                  ignore_index: int = -100) -> Tensor:
     """Cross-entropy between raw scores (logits) and class labels: nll_loss(log_softmax(x)).
 
     `input` holds one unnormalised score per class, shape (N, C) (or (C,) for one sample,
@@ -349,6 +378,7 @@ def cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean") -> Ten
 
     A float `target` of the same shape as `input` is read as class probabilities (for
     example one-hot rows or smoothed labels): loss = -Σⱼ pⱼ log softmax(x)ⱼ.
+    Samples labelled `ignore_index` (-100 unless given) are left out, as in PyTorch.
     """
     _check_reduction(reduction)
     class_dim = 0 if input.ndim == 1 else 1
@@ -357,8 +387,8 @@ def cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean") -> Ten
         if reduction == "mean":
             return losses.mean()
         return losses.sum() if reduction == "sum" else losses
-    _check_class_target(input, target)
-    return NllLoss.apply(input.log_softmax(class_dim), target.array, reduction)
+    _check_class_target(input, target, ignore_index)
+    return NllLoss.apply(input.log_softmax(class_dim), target.array, reduction, ignore_index)
 
 
 class BinaryCrossEntropyWithLogits(Function):

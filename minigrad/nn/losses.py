@@ -31,11 +31,16 @@ class CrossEntropyLoss(_Loss):
     """Cross-entropy of raw class scores (N, C) against integer labels (N,).
 
     It applies log_softmax itself: give it the model's raw outputs (logits), not
-    probabilities.
+    probabilities. Samples labelled `ignore_index` (default -100) are left out.
     """
 
+    def __init__(self, reduction: str = "mean", ignore_index: int = -100) -> None:
+        super().__init__(reduction)
+        self.ignore_index = ignore_index
+
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return F.cross_entropy(input, target, reduction=self.reduction)
+        return F.cross_entropy(input, target, reduction=self.reduction,
+                               ignore_index=self.ignore_index)
 
 
 class BCEWithLogitsLoss(_Loss):

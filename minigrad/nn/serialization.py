@@ -42,8 +42,8 @@ def save(obj, path: str | os.PathLike) -> None:
     with zipfile.ZipFile(path, "w") as archive:
         for name, value in state.items():
             with archive.open(name + ".npy", "w") as member:
-                np.lib.format.write_array(member, np.ascontiguousarray(value.detach().array),
-                                          allow_pickle=False)
+                array = np.require(value.detach().array, requirements="C")  # (0-d stays 0-d)
+                np.lib.format.write_array(member, array, allow_pickle=False)
 
 
 def load(path: str | os.PathLike) -> OrderedDict:

@@ -41,12 +41,8 @@ def clip_grad_norm_(
     if not grads:
         return tensor(0.0)
     with no_grad():
-        if math.isinf(norm_type):
-            norms = [g.abs().max() for g in grads]
-            total = stack(norms).max()
-        else:
-            norms = [g.norm(norm_type) for g in grads]
-            total = stack(norms).norm(norm_type)
+        # The norm of the per-parameter norms is the norm of all gradients as one vector.
+        total = stack([g.norm(norm_type) for g in grads]).norm(norm_type)
         if error_if_nonfinite and not math.isfinite(total.item()):
             raise RuntimeError(
                 f"The total norm of order {norm_type} for gradients from `parameters` is "

@@ -44,7 +44,9 @@ class Sum(Function):
     @staticmethod
     def forward(ctx, a, dims, keepdim):
         ctx.shape, ctx.dims, ctx.keepdim = a.shape, dims, keepdim
-        return a.array.sum(axis=_axes(a, dims), keepdims=keepdim)
+        # Sums of bools and unsigned integers are int64 in PyTorch (numpy: uint64 for uint8).
+        dtype = np.int64 if a.array.dtype.kind in "bu" else None
+        return a.array.sum(axis=_axes(a, dims), keepdims=keepdim, dtype=dtype)
 
     @staticmethod
     def backward(ctx, grad):
@@ -84,6 +86,7 @@ class Max(Function):
     """z = max of all elements.   The gradient goes to the largest element (shared among ties).
 
     max has no derivative where two elements tie: this choice, PyTorch's, is one of many.
+    A NaN is the maximum (and the minimum) of anything it is among, so it gets the gradient.
     """
 
     node_name = "MaxBackward1"
@@ -91,7 +94,7 @@ class Max(Function):
     @staticmethod
     def forward(ctx, a):
         out = a.array.max()
-        ctx.winners = a.array == out
+        ctx.winners = _winners(a.array, out)
         return out
 
     @staticmethod
@@ -109,8 +112,15 @@ class Min(Max):
     @staticmethod
     def forward(ctx, a):
         out = a.array.min()
-        ctx.winners = a.array == out
+        ctx.winners = _winners(a.array, out)
         return out
+
+
+def _winners(array: np.ndarray, out) -> np.ndarray:
+    """Where the maximum (or minimum) `out` is: the elements equal to it, or the NaNs."""
+    if array.dtype.kind == "f" and np.isnan(out):
+        return np.isnan(array)
+    return array == out
 
 
 class MaxDim(Function):
@@ -163,6 +173,9 @@ class Norm(Function):
     """z = ‖a‖_p = (Σ |aᵢ|^p)^(1/p).   dz/daᵢ = sign(aᵢ) |aᵢ|^(p-1) / z^(p-1).
 
     For p = 2 that is aᵢ / z: the gradient points along a. At a = 0 (a kink) it is 0.
+    The limits: p = inf is the largest |aᵢ|, p = -inf the smallest (the gradient goes to
+    that element, as for max and min), and p = 0 counts the elements that are not 0 (a
+    count does not change when an element moves a little: its gradient is 0).
     """
 
     node_name = "LinalgVectorNormBackward0"
@@ -172,13 +185,20 @@ class Norm(Function):
         if p in ("fro", None):
             p = 2
         x = np.abs(a.array)
+        if x.dtype == np.float16:  # 300² already overflows float16: sum in float32
+            x = x.astype(np.float32)
         dims = _axes(a, dims)
         if p == float("inf"):
             out = np.max(x, axis=dims, keepdims=keepdim)
+        elif p == float("-inf"):
+            out = np.min(x, axis=dims, keepdims=keepdim)
+        elif p == 0:
+            out = np.sum(x != 0, axis=dims, keepdims=keepdim)
         elif p == 1:
             out = np.sum(x, axis=dims, keepdims=keepdim)
         else:
-            out = np.sum(x**p, axis=dims, keepdims=keepdim) ** (1.0 / p)
+            with np.errstate(divide="ignore"):  # p < 0: |0|^p is inf, and the norm 0
+                out = np.sum(x**p, axis=dims, keepdims=keepdim) ** (1.0 / p)
         out = out.astype(a.dtype, copy=False)
         out_t = _tensor(out, a.dtype)
         ctx.save_for_backward(a, out_t)
@@ -190,16 +210,19 @@ class Norm(Function):
         a, norm = ctx.saved_tensors
         p, shape = ctx.p, a.shape
         grad = _spread(grad, shape, ctx.dims, ctx.keepdim)
-        norm = _spread(norm, shape, ctx.dims, ctx.keepdim)
+        if p == 0:
+            return grad * 0, None, None, None
         if p == 1:
             return grad * a.sign(), None, None, None
-        if p == float("inf"):
+        norm = _spread(norm, shape, ctx.dims, ctx.keepdim)
+        if p in (float("inf"), float("-inf")):
             winners = _tensor(np.abs(a.array) == norm.array, a.dtype)
             count = _spread(winners.sum(dim=ctx.dims, keepdim=True), shape, ctx.dims, True)
             return grad * a.sign() * winners / count, None, None, None
         safe = _tensor(norm.array != 0, a.dtype)
         denominator = norm ** (p - 1) + (1 - safe)  # 1 where the norm is 0, to avoid 0/0
-        scale = a.sign() * a.abs() ** (p - 1) / denominator
+        zero = _tensor(a.array == 0, a.dtype)  # |0|^(p-1) is infinite for p < 1: use 1 there,
+        scale = a.sign() * (a.abs() + zero) ** (p - 1) / denominator  # sign(0) = 0 wins
         return grad * scale * safe, None, None, None
 
 

@@ -237,7 +237,7 @@ class Cat(Function):
     def forward(ctx, dim, *tensors):
         ctx.dim = dim
         ctx.sizes = [t.shape[dim] for t in tensors]
-        return np.concatenate([t.array for t in tensors], axis=dim)
+        return np.concatenate([t.array for t in tensors], axis=dim, dtype=_joined_dtype(tensors))
 
     @staticmethod
     def backward(ctx, grad):
@@ -257,12 +257,20 @@ class Stack(Function):
     @staticmethod
     def forward(ctx, dim, *tensors):
         ctx.dim, ctx.count = dim, len(tensors)
-        return np.stack([t.array for t in tensors], axis=dim)
+        return np.stack([t.array for t in tensors], axis=dim, dtype=_joined_dtype(tensors))
 
     @staticmethod
     def backward(ctx, grad):
         prefix = (slice(None),) * ctx.dim
         return (None, *(grad[prefix + (i,)] for i in range(ctx.count)))
+
+
+def _joined_dtype(tensors) -> np.dtype:
+    """PyTorch's dtype for tensors joined into one: the highest kind wins (a float over an
+    integer over a bool), as in a binary op; within that kind, numpy's promotion."""
+    rank = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+    top = max(rank[t.array.dtype.kind] for t in tensors)
+    return np.result_type(*[t.array.dtype for t in tensors if rank[t.array.dtype.kind] == top])
 
 
 def _is_basic(key) -> bool:
@@ -318,6 +326,12 @@ def cat(tensors, dim: int = 0):
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+    for i, t in enumerate(tensors):
+        if t.ndim == 0:
+            raise RuntimeError(
+                f"zero-dimensional tensor (at position {i}) cannot be concatenated: use "
+                "stack() to join numbers into a vector"
+            )
     dim = _dim(dim, tensors[0].ndim)
     for i, t in enumerate(tensors):
         expected = tensors[0].shape[:dim] + tensors[0].shape[dim + 1:]
