@@ -666,6 +666,7 @@ class Tensor:
     def max(self, dim=None, keepdim: bool = False):
         """The largest element; with `dim`, (values, indices) along that dimension."""
         if dim is None:
+            self._refuse_empty("max")
             return ops.Max.apply(self)
         values, indices = ops.MaxDim.apply(self, _dim(dim, self.ndim), keepdim)
         return ReturnValues(values, indices)
@@ -673,9 +674,18 @@ class Tensor:
     def min(self, dim=None, keepdim: bool = False):
         """The smallest element; with `dim`, (values, indices) along that dimension."""
         if dim is None:
+            self._refuse_empty("min")
             return ops.Min.apply(self)
         values, indices = ops.MinDim.apply(self, _dim(dim, self.ndim), keepdim)
         return ReturnValues(values, indices)
+
+    def _refuse_empty(self, name: str) -> None:
+        """The largest of no elements does not exist: PyTorch's error, not numpy's."""
+        if self.array.size == 0:
+            raise RuntimeError(
+                f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+                "Specify the reduction dim with the 'dim' argument."
+            )
 
     def argmax(self, dim=None, keepdim: bool = False):
         """The index of the largest element (of the flattened tensor if dim is None)."""

@@ -425,6 +425,31 @@ def test_linear_with_a_bias_of_the_wrong_size_names_both_shapes():
         F.linear(mg.zeros(2, 5), mg.zeros(4, 5), mg.zeros(3))
 
 
+def test_empty_layers_and_batches_work_as_in_pytorch():
+    with pytest.warns(UserWarning, match="Initializing zero-element tensors is a no-op"):
+        layer = nn.Linear(0, 3)
+    assert layer(mg.zeros(2, 0)).shape == (2, 3)
+    empty = mg.zeros(0, 3, requires_grad=True)
+    assert F.softmax(empty, dim=1).shape == F.log_softmax(empty, dim=0).shape == (0, 3)
+    F.log_softmax(empty, dim=1).sum().backward()
+    assert empty.grad.shape == (0, 3)
+    with pytest.raises(RuntimeError, match=r"max\(\): Expected reduction dim to be specified"):
+        mg.zeros(0, 3).max()
+
+
+def test_labels_and_biases_of_other_dtypes_are_refused_as_in_pytorch():
+    scores = mg.zeros(2, 3)
+    with pytest.raises(RuntimeError, match="expected target dtype to be Long or Byte, but got Int"):
+        F.cross_entropy(scores, mg.tensor([0, 1], dtype=mg.int32))
+    with pytest.raises(RuntimeError, match="must have the same dtype, but got Double and Float"):
+        F.linear(scores, mg.zeros(4, 3), mg.zeros(4, dtype=mg.float64))
+
+
+def test_gain_of_selu_and_transposed_convolutions():
+    assert nn.init.calculate_gain("selu") == 0.75
+    assert nn.init.calculate_gain("conv_transpose2d") == 1.0
+
+
 def test_init_refuses_an_empty_range_and_a_negative_spread():
     t = mg.zeros(3)
     with pytest.raises(RuntimeError, match=r"found from=1 > to=0"):

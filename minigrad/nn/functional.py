@@ -124,6 +124,11 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"{_torch_name(weight)}. Convert the input first, e.g. x.float() for data "
             "that came from numpy as float64."
         )
+    if bias is not None and bias.dtype != weight.dtype:
+        raise RuntimeError(
+            f"self and mat2 must have the same dtype, but got {_torch_name(bias)} and "
+            f"{_torch_name(weight)}: the bias must have the weight's dtype."
+        )
     in_features = weight.shape[1]
     if input.ndim >= 1 and input.shape[-1] != in_features:
         rows = int(np.prod(input.shape[:-1], dtype=np.int64))
@@ -327,7 +332,7 @@ def nll_loss(input: Tensor, target: Tensor, reduction: str = "mean",
 
 def _check_class_target(input: Tensor, target: Tensor, ignore_index: int) -> None:
     """Class labels: integers, one per sample, each in 0..C-1 (PyTorch's messages)."""
-    if target.dtype.kind not in "iu":
+    if target.dtype not in (np.int64, np.uint8):
         raise RuntimeError(
             f"expected target dtype to be Long or Byte, but got {_torch_name(target)}. "
             "Class labels are whole numbers 0..C-1: make them with "

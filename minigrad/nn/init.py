@@ -15,6 +15,7 @@ same seed: the generators differ. The distributions are the same.)
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -79,9 +80,12 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     ReLU zeroes half of its inputs, halving the variance: its gain is √2. For leaky_relu
     with negative slope a the gain is √(2 / (1 + a²)).
     """
-    linear_like = ("linear", "conv1d", "conv2d", "conv3d", "sigmoid")
+    linear_like = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
+                   "conv_transpose2d", "conv_transpose3d", "sigmoid")
     if nonlinearity in linear_like:
         return 1.0
+    if nonlinearity == "selu":
+        return 3.0 / 4  # PyTorch's choice, for self-normalizing networks
     if nonlinearity == "tanh":
         return 5.0 / 3
     if nonlinearity == "relu":
@@ -96,6 +100,8 @@ def kaiming_uniform_(
     tensor: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu"
 ) -> Tensor:
     """U(-bound, bound) with bound = gain · √(3 / fan): variance gain² / fan (He et al.)."""
+    if _is_empty(tensor):
+        return tensor
     fan = _fan(tensor, mode)
     bound = calculate_gain(nonlinearity, a) * math.sqrt(3.0 / fan)
     return uniform_(tensor, -bound, bound)
@@ -105,6 +111,8 @@ def kaiming_normal_(
     tensor: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu"
 ) -> Tensor:
     """N(0, std²) with std = gain / √fan."""
+    if _is_empty(tensor):
+        return tensor
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
     return normal_(tensor, 0.0, std)
 
@@ -119,6 +127,14 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0) -> Tensor:
 def xavier_normal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)))
+
+
+def _is_empty(tensor: Tensor) -> bool:
+    """A tensor with no elements (nn.Linear(0, n)'s weight) has nothing to fill: say so."""
+    if tensor.numel():
+        return False
+    warnings.warn("Initializing zero-element tensors is a no-op", UserWarning, stacklevel=3)
+    return True
 
 
 def _fan(tensor: Tensor, mode: str) -> int:

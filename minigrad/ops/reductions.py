@@ -234,9 +234,12 @@ class Softmax(Function):
     @staticmethod
     def forward(ctx, a, dim):
         axis = _axes(a, dim)
-        shifted = a.array - a.array.max(axis=axis, keepdims=True)  # no overflow
-        e = np.exp(shifted)
-        out = _tensor(e / e.sum(axis=axis, keepdims=True), a.dtype)
+        if a.array.size == 0:  # an empty batch: nothing to normalize (and no max to take)
+            out = _tensor(a.array.copy(), a.dtype)
+        else:
+            shifted = a.array - a.array.max(axis=axis, keepdims=True)  # no overflow
+            e = np.exp(shifted)
+            out = _tensor(e / e.sum(axis=axis, keepdims=True), a.dtype)
         ctx.save_for_backward(out)
         ctx.dim = dim
         return out
@@ -255,9 +258,12 @@ class LogSoftmax(Function):
     @staticmethod
     def forward(ctx, a, dim):
         axis = _axes(a, dim)
-        shifted = a.array - a.array.max(axis=axis, keepdims=True)
-        out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
-        out = _tensor(out, a.dtype)
+        if a.array.size == 0:  # an empty batch: nothing to normalize (and no max to take)
+            out = _tensor(a.array.copy(), a.dtype)
+        else:
+            shifted = a.array - a.array.max(axis=axis, keepdims=True)
+            out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+            out = _tensor(out, a.dtype)
         ctx.save_for_backward(out)
         ctx.dim = dim
         return out
