@@ -56,7 +56,7 @@ class Tensor:
     )
     _grad = None          # behind the grad property, which warns on non-leaves
     _view_of = None       # (base, index, Function, args) if this is a view of base
-    _views = None         # _Views: the views of this tensor made while recording
+    _history_version = None  # a view made while recording: the version its grad_fn is for
     _made_as_view_by = None  # "Output i of F" if a custom Function F returned a view of an input
     _accumulator = None   # weak reference to the leaf's AccumulateGrad node
     _hooks: tuple | list = ()  # a leaf's gradient hooks (a non-leaf's live on its grad_fn)
@@ -83,6 +83,8 @@ class Tensor:
     @property
     def requires_grad(self) -> bool:
         """Whether operations on this tensor are recorded so that gradients can flow to it."""
+        if self._view_of is not None:
+            self._refresh_history()
         return self._requires_grad
 
     @requires_grad.setter
@@ -109,6 +111,8 @@ class Tensor:
     @property
     def is_leaf(self) -> bool:
         """True for tensors not made by a recorded operation (they have no grad_fn)."""
+        if self._view_of is not None:
+            self._refresh_history()
         return self.grad_fn is None
 
     @property
@@ -183,6 +187,8 @@ class Tensor:
 
     def retain_grad(self) -> None:
         """Ask backward to fill `.grad` of this non-leaf tensor too."""
+        if self._view_of is not None:
+            self._refresh_history()
         if self.grad_fn is None:
             if not self.requires_grad:
                 raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
@@ -204,7 +210,7 @@ class Tensor:
     def register_hook(self, hook) -> RemovableHandle:
         """Call hook(grad) when this tensor's gradient is computed; a tensor it returns
         replaces the gradient."""
-        if not self.requires_grad:
+        if not self.requires_grad:  # (for a view, this also brings its grad_fn up to date)
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self.grad_fn is None:
             if not isinstance(self._hooks, list):
@@ -350,6 +356,8 @@ class Tensor:
         return names.get(self.dtype.name, "Tensor")
 
     def __repr__(self) -> str:
+        if self._view_of is not None:
+            self._refresh_history()
         suffixes = []
         if self.dtype not in (dtypes.float32, dtypes.int64, dtypes.bool_):
             suffixes.append(f"dtype={self._dtype_name()}")
@@ -785,19 +793,41 @@ class Tensor:
         """Mark self as a view of base (self shares its memory), made by function(*args).
 
         A view and its base share one version counter: an in-place change to either changes
-        both. A view made while recording is also listed on its base, so that an in-place
-        change of the base can give the view a new history (_replay_views).
+        both. A view made while recording notes the version its history is for: when its
+        memory has changed since, _refresh_history takes the view again.
         """
         self._version_box = base._version_box
         self._view_of = (base, args[1] if function.view_key else None, function, args[1:])
         if recording:
-            if base._views is None:
-                base._views = _Views()
-            base._views.add(self)
+            self._history_version = self._version_box[0]
+
+    def _refresh_history(self) -> None:
+        """Bring a view's history up to date after an in-place change of the memory it views.
+
+        `v = y[0:2]; y.mul_(3)`: v's values were tripled too, so its gradient must go through
+        the multiplication, which y's history now holds. Taking the view again from y
+        records exactly that, and v takes that history. PyTorch remakes a view's grad_fn the
+        same way, when the view is next used; so does minigrad (gradient_edge, and the
+        properties and methods that read grad_fn). A view of a view is remade after its base.
+        """
+        stale = []
+        view = self
+        while (view._view_of is not None and view._history_version is not None
+               and view._history_version != view._version_box[0]):
+            stale.append(view)
+            view = view._view_of[0]
+        for view in reversed(stale):  # the one nearest the memory's owner first
+            base, _, function, args = view._view_of
+            view._history_version = view._version_box[0]
+            if base._requires_grad and np.may_share_memory(view.array, base.array):
+                with grad_mode.enable_grad():
+                    _take_history(view, function.apply(base, *args))
 
     def _check_inplace(self, other: Tensor | None = None) -> None:
         if not grad_mode._enabled:
             return
+        if self._view_of is not None:
+            self._refresh_history()  # the in-place op continues self's current history
         if self._requires_grad and self.grad_fn is None:
             raise RuntimeError(
                 "a leaf Variable that requires grad is being used in an in-place operation. "
@@ -926,21 +956,26 @@ def _write_into(target: Tensor, result: Tensor) -> None:
         _rebase(target, result)
 
 
-def _rebase(target: Tensor, result: Tensor, changed_by: Tensor | None = None) -> None:
+def _rebase(target: Tensor, result: Tensor) -> None:
     """Give target the history of result (whose values target now holds).
 
     If target is a slice of another tensor, that tensor's values changed too: its new
     history is "the old one, with this slice replaced", recorded as CopySlices (IndexPut),
-    and so on up to the tensor that owns the memory. The other views of every tensor whose
-    values changed get their history replayed from it. Every gradient then stays true.
+    and so on up to the tensor that owns the memory, whose history therefore always holds
+    every change. Other views of that memory take their history from it when next used
+    (Tensor._refresh_history). Every gradient then stays true.
     """
-    _take_history(target, result)
-    _replay_views(target, skip=changed_by)
-    if target._view_of is not None:
+    while True:  # (a loop, not a recursion: views of views of views may nest deeply)
+        _take_history(target, result)
+        if target._view_of is None:
+            return
         base, key = target._view_of[:2]
+        if base._view_of is not None:
+            base._refresh_history()  # base's history before this change, brought up to date
         old = Tensor._wrap(base.array, base._requires_grad)
         old.grad_fn, old._output_nr = base.grad_fn, base._output_nr
-        _rebase(base, ops.IndexPut.apply(old, target, key), changed_by=target)
+        result = ops.IndexPut.apply(old, target, key)
+        target = base
 
 
 def _take_history(target: Tensor, result: Tensor) -> None:
@@ -951,50 +986,14 @@ def _take_history(target: Tensor, result: Tensor) -> None:
     target._requires_grad = True
     target.grad_fn = result.grad_fn
     target._output_nr = result._output_nr
+    if target._view_of is not None:
+        target._history_version = target._version_box[0]  # up to date
     if retained:
         target.retain_grad()
     node = result.grad_fn
     node._output_refs = (weakref.ref(target),)
     # The node's output is target now, with target's dtype (x += a_float64 stays float32).
     node._output_meta = shared(((target.array.shape, target.array.dtype),))
-
-
-def _replay_views(tensor: Tensor, skip: Tensor | None = None) -> None:
-    """After an in-place change of tensor, give each of its views a history that starts there.
-
-    `v = y[0:2]; y.mul_(3)`: v's values were multiplied too, so its gradient must go through
-    the multiplication. Taking the view again from y's new history records exactly that,
-    and v takes that history, as in PyTorch, where a view's grad_fn is remade after its
-    base changes. (skip: the view whose own in-place change is being recorded on tensor.)
-    """
-    if tensor._views is None:
-        return
-    for view in tensor._views.alive():
-        if view is skip or not np.may_share_memory(view.array, tensor.array):
-            continue  # (not a view any more: tensor.data was replaced since)
-        _, _, function, args = view._view_of
-        _take_history(view, function.apply(tensor, *args))
-        _replay_views(view)
-
-
-class _Views:
-    """The views of a tensor, as weak references: they live as long as their users want."""
-
-    __slots__ = ("refs", "limit")
-
-    def __init__(self) -> None:
-        self.refs = []
-        self.limit = 8  # forget the dead ones when the list reaches this length
-
-    def add(self, view: Tensor) -> None:
-        if len(self.refs) >= self.limit:  # (the limit doubles with the live ones: no quadratic)
-            self.refs = [ref for ref in self.refs if ref() is not None]
-            self.limit = max(8, 2 * len(self.refs))
-        self.refs.append(weakref.ref(view))
-
-    def alive(self) -> list:
-        views = [ref() for ref in self.refs]
-        return [view for view in views if view is not None]
 
 
 def _stop_retaining(tensor: Tensor) -> None:

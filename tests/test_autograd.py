@@ -994,6 +994,11 @@ def test_a_hook_on_a_leafs_accumulate_grad_node_runs_after_accumulating():
         (grad_inputs, [g.tolist() for g in grad_outputs], x.grad.tolist())))
     y.sum().backward()
     assert seen == [((), [[2.0, 2.0]], [2.0, 2.0])]
+    x.register_hook(lambda grad: grad * 10)  # the leaf's own hooks run first, as in PyTorch
+    x.grad = None
+    seen.clear()
+    (x * 2).sum().backward()
+    assert seen == [((), [[20.0, 20.0]], [20.0, 20.0])]
 
 
 @pytest.mark.parametrize("on_leaf", [True, False])

@@ -445,6 +445,13 @@ def test_labels_and_biases_of_other_dtypes_are_refused_as_in_pytorch():
         F.linear(scores, mg.zeros(4, 3), mg.zeros(4, dtype=mg.float64))
 
 
+def test_a_buffer_cannot_take_the_name_of_a_parameter():
+    layer = nn.Linear(2, 2)
+    with pytest.raises(KeyError, match="attribute 'weight' already exists"):
+        layer.register_buffer("weight", mg.zeros(2, 2))
+    assert [name for name, _ in layer.named_parameters()] == ["weight", "bias"]
+
+
 def test_gain_of_selu_and_transposed_convolutions():
     assert nn.init.calculate_gain("selu") == 0.75
     assert nn.init.calculate_gain("conv_transpose2d") == 1.0

@@ -194,9 +194,9 @@ def _run(roots, root_grads, retain_graph, create_graph, targets, capture):
                     continue
             if type(node) is AccumulateGrad:
                 if not capture and (targets is None or (node, 0) in targets):
-                    if node._hooks:
-                        _accumulate(node.variable, grads[0], create_graph)
-                        _run_node_hooks(node, (), grads)
+                    if node._hooks:  # they see the gradient after the leaf's own hooks
+                        added = _accumulate(node.variable, grads[0], create_graph)
+                        _run_node_hooks(node, (), (added,))
                     else:  # (pop: nothing else may refer to the gradient, see _accumulate)
                         _accumulate(node.variable, grads.pop(), create_graph)
                 continue
@@ -390,7 +390,7 @@ def _hook_result(hook, result, grad):
     return result
 
 
-def _accumulate(variable, grad, create_graph) -> None:
+def _accumulate(variable, grad, create_graph):
     """leaf.grad += grad, running the leaf's hooks first (they may replace the gradient).
 
     The first gradient becomes .grad itself when nothing else can see it, as in PyTorch.
@@ -414,6 +414,7 @@ def _accumulate(variable, grad, create_graph) -> None:
         variable._grad = variable._grad + grad
     else:
         variable._grad.array += grad.array
+    return grad  # (what was added, for the accumulator's hooks)
 
 
 def _unshared(grad) -> bool:

@@ -242,6 +242,8 @@ NO_EDGE = (None, 0)  # the edge of an input that needs no gradient
 
 def gradient_edge(tensor) -> tuple:
     """Where a gradient for `tensor` must go: (its grad_fn, output_nr), or its accumulator."""
+    if tensor._view_of is not None:
+        tensor._refresh_history()  # a view whose memory changed in place since it was made
     if tensor.grad_fn is not None:
         return (tensor.grad_fn, tensor._output_nr)
     if tensor._requires_grad:
