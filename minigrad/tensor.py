@@ -56,7 +56,8 @@ class Tensor:
     )
     _grad = None          # behind the grad property, which warns on non-leaves
     _view_of = None       # (base, index, Function, args) if this is a view of base
-    _history_version = None  # a view made while recording: the version its grad_fn is for
+    _history_version = None  # a view: the version of its memory its grad_fn is for
+    _made_in_no_grad = False  # a view made under no_grad, which never takes a history
     _made_as_view_by = None  # "Output i of F" if a custom Function F returned a view of an input
     _accumulator = None   # weak reference to the leaf's AccumulateGrad node
     _hooks: tuple | list = ()  # a leaf's gradient hooks (a non-leaf's live on its grad_fn)
@@ -793,15 +794,16 @@ class Tensor:
         """Mark self as a view of base (self shares its memory), made by function(*args).
 
         A view and its base share one version counter: an in-place change to either changes
-        both. A view made while recording notes the version its history is for: when its
-        memory has changed since, _refresh_history takes the view again.
+        both. A view notes the version its history is for: when its memory has changed
+        since, _refresh_history takes the view again.
         """
         self._version_box = base._version_box
         self._view_of = (base, args[1] if function.view_key else None, function, args[1:])
-        if recording:
-            self._history_version = self._version_box[0]
+        self._history_version = self._version_box[0]
+        if not recording:
+            self._made_in_no_grad = True
 
-    def _refresh_history(self) -> None:
+    def _refresh_history(self, using: bool = False) -> None:
         """Bring a view's history up to date after an in-place change of the memory it views.
 
         `v = y[0:2]; y.mul_(3)`: v's values were tripled too, so its gradient must go through
@@ -809,25 +811,46 @@ class Tensor:
         records exactly that, and v takes that history. PyTorch remakes a view's grad_fn the
         same way, when the view is next used; so does minigrad (gradient_edge, and the
         properties and methods that read grad_fn). A view of a view is remade after its base.
+        A view made under no_grad has no history to remake: using it (`using`) after its
+        memory changed is refused if that memory belongs to a tensor that requires grad.
         """
         stale = []
         view = self
-        while (view._view_of is not None and view._history_version is not None
-               and view._history_version != view._version_box[0]):
+        while view._view_of is not None and view._history_version != view._version_box[0]:
             stale.append(view)
             view = view._view_of[0]
         for view in reversed(stale):  # the one nearest the memory's owner first
             base, _, function, args = view._view_of
+            if view._made_as_view_by is not None:  # its history is a custom backward's
+                if using:
+                    raise RuntimeError(
+                        f"{view._made_as_view_by} is a view and its base or another view of "
+                        "its base has been modified inplace. " + CUSTOM_VIEW_ERROR_END)
+                continue
+            if view._made_in_no_grad:
+                if using and view._memory_owner()._requires_grad:
+                    raise RuntimeError(NO_GRAD_VIEW_ERROR.format(
+                        "its base or another view of its base has been modified inplace"))
+                continue
             view._history_version = view._version_box[0]
             if base._requires_grad and np.may_share_memory(view.array, base.array):
                 with grad_mode.enable_grad():
                     _take_history(view, function.apply(base, *args))
 
+    def _memory_owner(self) -> Tensor:
+        """The tensor whose memory this view shows (following views of views)."""
+        tensor = self
+        while tensor._view_of is not None:
+            tensor = tensor._view_of[0]
+        return tensor
+
     def _check_inplace(self, other: Tensor | None = None) -> None:
         if not grad_mode._enabled:
             return
-        if self._view_of is not None:
-            self._refresh_history()  # the in-place op continues self's current history
+        if self._view_of is not None and self._made_as_view_by is None:
+            if self._made_in_no_grad and self._memory_owner()._requires_grad:
+                raise RuntimeError(NO_GRAD_VIEW_ERROR.format("is being modified inplace"))
+            self._refresh_history(using=True)  # the in-place op continues self's history
         if self._requires_grad and self.grad_fn is None:
             raise RuntimeError(
                 "a leaf Variable that requires grad is being used in an in-place operation. "
@@ -836,14 +859,8 @@ class Tensor:
             )
         recorded = self._requires_grad or (other is not None and other._requires_grad)
         if recorded and self._made_as_view_by is not None:
-            raise RuntimeError(
-                f"{self._made_as_view_by} is a view and is being modified inplace. This view was "
-                "created inside a custom Function (or because an input was returned as-is) and "
-                "the autograd logic to handle view+inplace would override the custom backward "
-                "associated with the custom Function, leading to incorrect gradients. This "
-                "behavior is forbidden. You can fix this by cloning the output of the custom "
-                "Function."
-            )
+            raise RuntimeError(f"{self._made_as_view_by} is a view and is being modified "
+                               "inplace. " + CUSTOM_VIEW_ERROR_END)
         view = self._view_of
         while recorded and view is not None:
             base, key = view[:2]
@@ -921,6 +938,23 @@ class Tensor:
             return
         self.array[ops.index_key(key)] = value.array
         self._version_box[0] += 1
+
+
+#: How PyTorch's errors about outputs of custom Functions that are views of an input end.
+CUSTOM_VIEW_ERROR_END = (
+    "This view was created inside a custom Function (or because an input was returned as-is) "
+    "and the autograd logic to handle view+inplace would override the custom backward "
+    "associated with the custom Function, leading to incorrect gradients. This behavior is "
+    "forbidden. You can fix this by cloning the output of the custom Function."
+)
+
+#: PyTorch's error for a view made under no_grad that meets an in-place change with grad on.
+NO_GRAD_VIEW_ERROR = (
+    "A view was created in no_grad mode and {} with grad mode enabled. Given that this use "
+    "case is ambiguous and error-prone, it is forbidden. You can clarify your code by moving "
+    "both the view and the inplace either both inside the no_grad block (if you don't want "
+    "the inplace to be tracked) or both outside (if you want the inplace to be tracked)."
+)
 
 
 def _init(t: Tensor, array: np.ndarray) -> None:

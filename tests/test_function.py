@@ -395,6 +395,12 @@ def test_changing_in_place_an_output_that_is_a_view_of_an_input_is_refused():
     y = FirstTwo.apply(h).clone()  # what the error advises
     y.mul_(10)
     assert y.tolist() == [10.0, 20.0] and h.tolist() == [1.0, 2.0, 3.0]
+    # Changing the input while such an output lives would bypass the custom backward too.
+    for y, name in ((FirstTwo.apply(h), "FirstTwo"), (Identity.apply(h), "Identity")):
+        h.mul_(2)
+        with pytest.raises(RuntimeError, match=f"Output 0 of {name} is a view and its base or "
+                                               "another view of its base has been modified"):
+            y.sum()
 
 
 @pytest.mark.parametrize("shape, made, expected", [

@@ -373,6 +373,28 @@ def test_a_view_of_a_view_sees_an_in_place_change_of_the_middle_one():
     assert x.grad.tolist() == [2.0, 2.0, 0.0, 0.0]
 
 
+NO_GRAD_VIEW_ERROR = "A view was created in no_grad mode and"
+
+
+def test_a_view_made_under_no_grad_meets_in_place_changes_with_pytorchs_error():
+    # Such a view has no history to remake: recording through it would be ambiguous.
+    x = mg.ones(3, requires_grad=True)
+    y = x * 1
+    with mg.no_grad():
+        v = y[0:2]
+    with pytest.raises(RuntimeError, match=NO_GRAD_VIEW_ERROR + " is being modified inplace"):
+        v.mul_(2)
+    y.mul_(2)
+    with pytest.raises(RuntimeError, match=NO_GRAD_VIEW_ERROR + " its base or another view"):
+        v * mg.ones(2, requires_grad=True)
+    data = mg.ones(3)  # a tensor that needs no gradient: nothing is ambiguous
+    with mg.no_grad():
+        part = data[0:2]
+    data.mul_(2)
+    part.mul_(2)
+    assert data.tolist() == [4.0, 4.0, 2.0]
+
+
 def test_rows_kept_while_later_rows_are_assigned_keep_true_gradients():
     # The pattern of a hand-written recurrent network: h[i] depends on h[i - 1].
     x = mg.ones(6, 2, requires_grad=True)

@@ -243,7 +243,7 @@ NO_EDGE = (None, 0)  # the edge of an input that needs no gradient
 def gradient_edge(tensor) -> tuple:
     """Where a gradient for `tensor` must go: (its grad_fn, output_nr), or its accumulator."""
     if tensor._view_of is not None:
-        tensor._refresh_history()  # a view whose memory changed in place since it was made
+        tensor._refresh_history(using=True)  # a view whose memory changed since it was made
     if tensor.grad_fn is not None:
         return (tensor.grad_fn, tensor._output_nr)
     if tensor._requires_grad:
@@ -453,11 +453,18 @@ def _mark_views_of_inputs(cls, outputs: tuple, args: tuple) -> None:
     """Mark the outputs of a learner's Function that share memory with an input.
 
     An in-place change of such an output changes the input too, which the Function's
-    backward knows nothing about: Tensor._check_inplace refuses it, as PyTorch does.
+    backward knows nothing about: Tensor._check_inplace refuses it, as PyTorch does. So is
+    using the output after an in-place change of the input (Tensor._refresh_history).
     """
     for i, out in enumerate(outputs):
-        if any(isinstance(a, Tensor) and np.may_share_memory(out.array, a.array) for a in args):
+        viewed = next((a for a in args if isinstance(a, Tensor)
+                       and np.may_share_memory(out.array, a.array)), None)
+        if viewed is not None:
             out._made_as_view_by = f"Output {i} of {cls.__name__}"
+            out._version_box = viewed._version_box  # one memory, one version count
+            if out._view_of is None:  # (an input returned as it is)
+                out._view_of = (viewed, None, None, None)
+            out._history_version = out._version_box[0]
 
 
 def _keep_constant(ctx, index: int, tensor) -> None:
