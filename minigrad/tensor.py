@@ -802,6 +802,8 @@ class Tensor:
         self._history_version = self._version_box[0]
         if not recording:
             self._made_in_no_grad = True
+        if base._made_as_view_by is not None:  # a view of a custom Function's view output
+            self._made_as_view_by = base._made_as_view_by
 
     def _refresh_history(self, using: bool = False) -> None:
         """Bring a view's history up to date after an in-place change of the memory it views.

@@ -392,6 +392,8 @@ def test_changing_in_place_an_output_that_is_a_view_of_an_input_is_refused():
                                                "modified inplace.*cloning the output"):
             y.mul_(10)
         assert h.tolist() == [1.0, 2.0, 3.0]
+    with pytest.raises(RuntimeError, match="Output 0 of Identity is a view and is being"):
+        Identity.apply(h)[0:2].mul_(10)  # a view of such an output is one too
     y = FirstTwo.apply(h).clone()  # what the error advises
     y.mul_(10)
     assert y.tolist() == [10.0, 20.0] and h.tolist() == [1.0, 2.0, 3.0]
