@@ -84,8 +84,7 @@ class Tensor:
     @property
     def requires_grad(self) -> bool:
         """Whether operations on this tensor are recorded so that gradients can flow to it."""
-        if self._view_of is not None:
-            self._refresh_history()
+        self._refresh_history()
         return self._requires_grad
 
     @requires_grad.setter
@@ -112,8 +111,7 @@ class Tensor:
     @property
     def is_leaf(self) -> bool:
         """True for tensors not made by a recorded operation (they have no grad_fn)."""
-        if self._view_of is not None:
-            self._refresh_history()
+        self._refresh_history()
         return self.grad_fn is None
 
     @property
@@ -188,8 +186,7 @@ class Tensor:
 
     def retain_grad(self) -> None:
         """Ask backward to fill `.grad` of this non-leaf tensor too."""
-        if self._view_of is not None:
-            self._refresh_history()
+        self._refresh_history()
         if self.grad_fn is None:
             if not self.requires_grad:
                 raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
@@ -357,8 +354,7 @@ class Tensor:
         return names.get(self.dtype.name, "Tensor")
 
     def __repr__(self) -> str:
-        if self._view_of is not None:
-            self._refresh_history()
+        self._refresh_history()
         suffixes = []
         if self.dtype not in (dtypes.float32, dtypes.int64, dtypes.bool_):
             suffixes.append(f"dtype={self._dtype_name()}")
@@ -813,6 +809,7 @@ class Tensor:
         records exactly that, and v takes that history. PyTorch remakes a view's grad_fn the
         same way, when the view is next used; so does minigrad (gradient_edge, and the
         properties and methods that read grad_fn). A view of a view is remade after its base.
+        For any other tensor there is nothing to do.
         A view made under no_grad has no history to remake: using it (`using`) after its
         memory changed is refused if that memory belongs to a tensor that requires grad.
         """
@@ -1006,8 +1003,7 @@ def _rebase(target: Tensor, result: Tensor) -> None:
         if target._view_of is None:
             return
         base, key = target._view_of[:2]
-        if base._view_of is not None:
-            base._refresh_history()  # base's history before this change, brought up to date
+        base._refresh_history()  # if base is a view: its history before this change
         old = Tensor._wrap(base.array, base._requires_grad)
         old.grad_fn, old._output_nr = base.grad_fn, base._output_nr
         result = ops.IndexPut.apply(old, target, key)
@@ -1118,11 +1114,7 @@ _COMPARISON_NAMES = {"less": "lt", "less_equal": "le", "greater": "gt", "greater
 
 def _raise_if_not_broadcastable(name: str, shape_a: tuple, shape_b: tuple) -> None:
     """PyTorch's error for two shapes that do not broadcast, naming the op and both shapes."""
-    try:
-        np.broadcast_shapes(shape_a, shape_b)
-    except ValueError:
-        named = (("a", shape_a), ("b", shape_b))
-        raise RuntimeError(broadcast_error(name, named)) from None
+    check_broadcast(name, (("a", shape_a), ("b", shape_b)))
 
 
 def _dim(dim: int, ndim: int) -> int:
@@ -1262,6 +1254,6 @@ def rand_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
 
 from minigrad import ops, random  # noqa: E402  (the ops need Tensor defined first)
 from minigrad.autograd import function as _function  # noqa: E402
-from minigrad.ops.elementwise import broadcast_error  # noqa: E402
+from minigrad.ops.elementwise import check_broadcast  # noqa: E402
 
 _function.Tensor = Tensor

@@ -22,7 +22,7 @@ import numpy as np
 from minigrad import random
 from minigrad.autograd.function import Function
 from minigrad.ops import IndexAddInto
-from minigrad.ops.elementwise import broadcast_error, result_dtype
+from minigrad.ops.elementwise import check_broadcast, result_dtype
 from minigrad.tensor import Tensor
 
 __all__ = [
@@ -138,8 +138,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"({input.shape[-1]}) must equal the layer's in_features ({in_features})."
         )
     if input.ndim == 2 and bias is not None:
-        _check_broadcast("linear", (("bias", bias.shape),
-                                    ("x Wᵀ", (input.shape[0], weight.shape[0]))))
+        check_broadcast("linear", (("bias", bias.shape),
+                                   ("x Wᵀ", (input.shape[0], weight.shape[0]))))
         return Addmm.apply(input, weight, bias)
     output = input @ weight.T
     return output if bias is None else output + bias
@@ -267,16 +267,8 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
             UserWarning,
             stacklevel=2,
         )
-        _check_broadcast("mse_loss", (("input", input.shape), ("target", target.shape)))
+        check_broadcast("mse_loss", (("input", input.shape), ("target", target.shape)))
     return MseLoss.apply(input, target, reduction)
-
-
-def _check_broadcast(op: str, named_shapes: tuple) -> None:
-    """PyTorch's RuntimeError, naming the shapes, for shapes that do not broadcast."""
-    try:
-        np.broadcast_shapes(*(shape for _, shape in named_shapes))
-    except ValueError:
-        raise RuntimeError(broadcast_error(op, named_shapes)) from None
 
 
 class NllLoss(Function):

@@ -25,14 +25,22 @@ def result_dtype(a, b) -> np.dtype:
     x, y = a.array, b.array
     if x.dtype == y.dtype:
         return x.dtype
-    rank = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
     if (x.ndim == 0) != (y.ndim == 0):  # one operand is 0-d: it counts only if of a higher kind
         tensor_, scalar = (x, y) if y.ndim == 0 else (y, x)
-        if rank[scalar.dtype.kind] <= rank[tensor_.dtype.kind]:
+        if _KIND_RANK[scalar.dtype.kind] <= _KIND_RANK[tensor_.dtype.kind]:
             return tensor_.dtype
-    if rank[x.dtype.kind] != rank[y.dtype.kind]:
-        return x.dtype if rank[x.dtype.kind] > rank[y.dtype.kind] else y.dtype
-    return np.promote_types(x.dtype, y.dtype)
+    return promote_dtypes([x.dtype, y.dtype])
+
+
+_KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}  # bool < integer < float < complex
+
+
+def promote_dtypes(dtypes) -> np.dtype:
+    """PyTorch's common dtype of tensors: the highest kind wins (a float over an integer over
+    a bool) and takes its own dtype; within that kind, numpy's promotion (float32, float64:
+    float64). Used for binary ops and for tensors joined by cat and stack."""
+    top = max(_KIND_RANK[d.kind] for d in dtypes)
+    return np.result_type(*[d for d in dtypes if _KIND_RANK[d.kind] == top])
 
 
 def _operands(a, b) -> tuple:
@@ -482,6 +490,14 @@ def where(condition, a, b):
     except ValueError:
         shapes = (("condition", condition.shape), ("input", a.shape), ("other", b.shape))
         raise RuntimeError(broadcast_error("where", shapes)) from None
+
+
+def check_broadcast(op: str, named_shapes: tuple) -> None:
+    """PyTorch's RuntimeError, naming op and every shape, for shapes that do not broadcast."""
+    try:
+        np.broadcast_shapes(*(shape for _, shape in named_shapes))
+    except ValueError:
+        raise RuntimeError(broadcast_error(op, named_shapes)) from None
 
 
 def broadcast_error(op: str, named_shapes: tuple) -> str:

@@ -226,6 +226,12 @@ class Norm(Function):
         return grad * scale * safe, None, None, None
 
 
+def _largest(array: np.ndarray, axis) -> np.ndarray:
+    """The maximum along axis, kept as a size-1 dimension; -inf along an empty one (an empty
+    batch), where numpy's max would raise."""
+    return array.max(axis=axis, keepdims=True, initial=-np.inf)
+
+
 class Softmax(Function):
     """zᵢ = e^aᵢ / Σⱼ e^aⱼ along dim.   Backward: z ⊙ (g - Σ g ⊙ z)."""
 
@@ -234,12 +240,9 @@ class Softmax(Function):
     @staticmethod
     def forward(ctx, a, dim):
         axis = _axes(a, dim)
-        if a.array.size == 0:  # an empty batch: nothing to normalize (and no max to take)
-            out = _tensor(a.array.copy(), a.dtype)
-        else:
-            shifted = a.array - a.array.max(axis=axis, keepdims=True)  # no overflow
-            e = np.exp(shifted)
-            out = _tensor(e / e.sum(axis=axis, keepdims=True), a.dtype)
+        shifted = a.array - _largest(a.array, axis)  # no overflow
+        e = np.exp(shifted)
+        out = _tensor(e / e.sum(axis=axis, keepdims=True), a.dtype)
         ctx.save_for_backward(out)
         ctx.dim = dim
         return out
@@ -258,12 +261,10 @@ class LogSoftmax(Function):
     @staticmethod
     def forward(ctx, a, dim):
         axis = _axes(a, dim)
-        if a.array.size == 0:  # an empty batch: nothing to normalize (and no max to take)
-            out = _tensor(a.array.copy(), a.dtype)
-        else:
-            shifted = a.array - a.array.max(axis=axis, keepdims=True)
+        shifted = a.array - _largest(a.array, axis)
+        with np.errstate(divide="ignore"):  # log 0 only for an empty axis: there is no output
             out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
-            out = _tensor(out, a.dtype)
+        out = _tensor(out, a.dtype)
         ctx.save_for_backward(out)
         ctx.dim = dim
         return out

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from minigrad.autograd.function import Function, reduce_to_shape
+from minigrad.ops.elementwise import promote_dtypes
 
 
 class View(Function):
@@ -266,11 +267,8 @@ class Stack(Function):
 
 
 def _joined_dtype(tensors) -> np.dtype:
-    """PyTorch's dtype for tensors joined into one: the highest kind wins (a float over an
-    integer over a bool), as in a binary op; within that kind, numpy's promotion."""
-    rank = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
-    top = max(rank[t.array.dtype.kind] for t in tensors)
-    return np.result_type(*[t.array.dtype for t in tensors if rank[t.array.dtype.kind] == top])
+    """PyTorch's dtype for tensors joined into one (float32 with int64 stays float32)."""
+    return promote_dtypes([t.array.dtype for t in tensors])
 
 
 def _is_basic(key) -> bool:
